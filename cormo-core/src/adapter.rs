@@ -1,0 +1,133 @@
+//! The contract between cormo and a database backend.
+
+use std::any::Any;
+
+use async_trait::async_trait;
+
+use crate::cond::{Assign, Cond, Order};
+use crate::error::Result;
+use crate::id::RecordId;
+use crate::integrity::IntegrityRule;
+use crate::schema::ModelSchema;
+use crate::value::{RowReader, Value};
+
+/// What a backend can do. Core decides how to carry out an operation from
+/// these flags, never from the backend's name.
+#[derive(Debug, Clone)]
+pub struct Capabilities {
+    /// A short backend name for messages (`"sqlite"`, `"postgres"`, …).
+    pub backend: &'static str,
+    /// The database enforces foreign keys (`ON DELETE ...`). When false,
+    /// core's integrity planner emulates them.
+    pub native_foreign_keys: bool,
+    /// Multi-statement transactions are available.
+    pub transactions: bool,
+    /// Nested transactions via savepoints are available.
+    pub savepoints: bool,
+    /// Isolation levels that `begin_with` accepts.
+    pub isolation_levels: &'static [IsolationLevel],
+}
+
+/// Transaction isolation levels (CORMO's four).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IsolationLevel {
+    ReadUncommitted,
+    ReadCommitted,
+    RepeatableRead,
+    Serializable,
+}
+
+/// A backend's transaction state, owned by a [`crate::Transaction`] and handed
+/// back to the adapter for each operation inside it. `None` once finished.
+pub type TxSlot = tokio::sync::Mutex<Option<Box<dyn Any + Send>>>;
+
+/// The query an adapter runs: a model, a condition, order and paging.
+#[derive(Debug, Clone, Copy)]
+pub struct Select<'a> {
+    pub schema: &'static ModelSchema,
+    pub cond: &'a Cond,
+    pub order: &'a [Order],
+    pub limit: Option<u64>,
+    pub skip: Option<u64>,
+}
+
+impl<'a> Select<'a> {
+    /// All rows of `schema` matching `cond`.
+    pub fn filter(schema: &'static ModelSchema, cond: &'a Cond) -> Self {
+        Select {
+            schema,
+            cond,
+            order: &[],
+            limit: None,
+            skip: None,
+        }
+    }
+}
+
+/// Called once per row with a reader positioned on it; column 0 is the id,
+/// column `i + 1` is `schema.columns[i]`.
+pub type RowSink<'a> = dyn FnMut(&mut dyn RowReader) -> Result<()> + Send + 'a;
+
+/// A database backend. `tx` is the caller's transaction, if any: every
+/// operation must run inside it.
+#[async_trait]
+pub trait Adapter: Send + Sync + 'static {
+    fn capabilities(&self) -> &Capabilities;
+
+    /// Creates missing tables, columns, indexes and (where native) the
+    /// foreign keys `rules` call for. Never drops anything.
+    async fn apply_schemas(&self, models: &[&'static ModelSchema], rules: &[IntegrityRule])
+        -> Result<()>;
+
+    /// Drops the tables, in the order given (children first).
+    async fn drop_tables(&self, models: &[&'static ModelSchema]) -> Result<()>;
+
+    /// Inserts one row; `values` follow `schema.columns`. With `id` the row
+    /// gets that id. Returns the row's id.
+    async fn insert(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        id: Option<RecordId>,
+        values: &[Value],
+    ) -> Result<RecordId>;
+
+    /// Writes every column of the row with `id`; returns rows matched.
+    async fn update_by_id(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        id: RecordId,
+        values: &[Value],
+    ) -> Result<u64>;
+
+    /// Streams matching rows into `sink`.
+    async fn select(&self, tx: Option<&TxSlot>, q: &Select<'_>, sink: &mut RowSink<'_>)
+        -> Result<()>;
+
+    /// Ids of matching rows.
+    async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>>;
+
+    async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64>;
+
+    /// Applies `assigns` to matching rows; returns rows matched.
+    async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign])
+        -> Result<u64>;
+
+    /// Deletes matching rows (and only them: integrity is core's business
+    /// unless the database enforces it natively). Returns rows deleted.
+    async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64>;
+
+    /// Starts a transaction.
+    async fn begin(&self, isolation: Option<IsolationLevel>) -> Result<Box<dyn Any + Send>>;
+    async fn commit(&self, tx: Box<dyn Any + Send>) -> Result<()>;
+    async fn rollback(&self, tx: Box<dyn Any + Send>) -> Result<()>;
+
+    /// Savepoints inside a transaction, for nested transactions.
+    async fn savepoint(&self, tx: &mut (dyn Any + Send), name: &str) -> Result<()>;
+    async fn release_savepoint(&self, tx: &mut (dyn Any + Send), name: &str) -> Result<()>;
+    async fn rollback_to_savepoint(&self, tx: &mut (dyn Any + Send), name: &str) -> Result<()>;
+
+    /// Closes the pool; later operations fail with a connection error.
+    async fn close(&self);
+}

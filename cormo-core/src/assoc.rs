@@ -1,0 +1,198 @@
+//! Association loading, used by the methods `#[derive(Model)]` generates.
+//!
+//! Each load is one query (`WHERE fk = id`, or `WHERE id = fk`), runs in the
+//! caller's session, and fills the record's cache.
+
+use std::sync::OnceLock;
+
+use crate::cond::Cond;
+use crate::connection::Executor;
+use crate::error::{Error, Result};
+use crate::id::RecordId;
+use crate::model::Model;
+use crate::query::Query;
+use crate::value::Value;
+
+/// Cache entry of a has_many: what was loaded, plus records built before it
+/// was loaded (they live here so `build` can hand out `&mut`).
+pub(crate) struct Many<C> {
+    loaded: OnceLock<Vec<C>>,
+    built: Vec<C>,
+}
+
+impl<C> Default for Many<C> {
+    fn default() -> Self {
+        Many {
+            loaded: OnceLock::new(),
+            built: Vec::new(),
+        }
+    }
+}
+
+/// Cache entry of a has_one / belongs_to.
+pub(crate) struct One<C> {
+    loaded: OnceLock<Option<C>>,
+}
+
+impl<C> Default for One<C> {
+    fn default() -> Self {
+        One {
+            loaded: OnceLock::new(),
+        }
+    }
+}
+
+/// A foreign-key field: `RecordId` (required) or `Option<RecordId>`.
+#[diagnostic::on_unimplemented(
+    message = "foreign key field must be `RecordId` or `Option<RecordId>`, found `{Self}`"
+)]
+pub trait ForeignKey {
+    fn get(&self) -> Option<RecordId>;
+    fn set(&mut self, id: RecordId);
+}
+
+impl ForeignKey for RecordId {
+    fn get(&self) -> Option<RecordId> {
+        Some(*self)
+    }
+    fn set(&mut self, id: RecordId) {
+        *self = id;
+    }
+}
+
+impl ForeignKey for Option<RecordId> {
+    fn get(&self) -> Option<RecordId> {
+        *self
+    }
+    fn set(&mut self, id: RecordId) {
+        *self = Some(id);
+    }
+}
+
+fn assoc<P: Model>(idx: usize) -> Result<&'static crate::schema::AssocDef> {
+    P::schema().associations.get(idx).ok_or_else(|| Error::Integrity {
+        message: format!("association #{idx} is not declared on {}", P::schema().name),
+    })
+}
+
+async fn fetch_children<P: Model, C: Model>(
+    parent: &P,
+    idx: usize,
+    db: &impl Executor,
+    limit: Option<u64>,
+) -> Result<Vec<C>> {
+    let a = assoc::<P>(idx)?;
+    match parent.cormo_id().get() {
+        // An unsaved parent has no children in the database.
+        None => Ok(Vec::new()),
+        Some(id) => {
+            let mut q = Query::<C>::new().filter(Cond::eq(a.foreign_key, Value::Id(id)));
+            if let Some(n) = limit {
+                q = q.limit(n);
+            }
+            q.all(db).await
+        }
+    }
+}
+
+/// `parent.<has_many>(db)`: cached children.
+pub async fn has_many<'p, P: Model, C: Model>(
+    parent: &'p P,
+    idx: usize,
+    db: &impl Executor,
+) -> Result<&'p [C]> {
+    let n = P::schema().associations.len();
+    let entry: &Many<C> = parent.cormo_id().cache.entry(idx, n)?;
+    if let Some(v) = entry.loaded.get() {
+        return Ok(v);
+    }
+    let rows = fetch_children::<P, C>(parent, idx, db, None).await?;
+    Ok(entry.loaded.get_or_init(|| rows))
+}
+
+/// `parent.reload_<has_many>(db)`: queries again and replaces the cache.
+pub async fn reload_has_many<'p, P: Model, C: Model>(
+    parent: &'p mut P,
+    idx: usize,
+    db: &impl Executor,
+) -> Result<&'p [C]> {
+    parent.cormo_id_mut().cache.reset(idx);
+    has_many::<P, C>(parent, idx, db).await
+}
+
+/// `parent.build_<child>(data)`: sets the foreign key, adds the record to the
+/// cache and returns it for `save`.
+pub fn build_has_many<'p, P: Model, C: Model, F: ForeignKey>(
+    parent: &'p mut P,
+    idx: usize,
+    mut child: C,
+    fk: fn(&mut C) -> &mut F,
+) -> Result<&'p mut C> {
+    if let Some(id) = parent.cormo_id().get() {
+        fk(&mut child).set(id);
+    }
+    let n = P::schema().associations.len();
+    let entry: &mut Many<C> = parent.cormo_id_mut().cache.entry_mut(idx, n)?;
+    let list = match entry.loaded.get_mut() {
+        Some(loaded) => loaded,
+        None => &mut entry.built,
+    };
+    list.push(child);
+    let last = list.len() - 1;
+    list.get_mut(last).ok_or_else(|| Error::Integrity {
+        message: "built record vanished from the cache".into(),
+    })
+}
+
+/// `parent.<has_one>(db)`: the child or `None`; two or more is an
+/// [`Error::Integrity`].
+pub async fn has_one<'p, P: Model, C: Model>(
+    parent: &'p P,
+    idx: usize,
+    db: &impl Executor,
+) -> Result<Option<&'p C>> {
+    let n = P::schema().associations.len();
+    let entry: &One<C> = parent.cormo_id().cache.entry(idx, n)?;
+    if let Some(v) = entry.loaded.get() {
+        return Ok(v.as_ref());
+    }
+    let mut rows = fetch_children::<P, C>(parent, idx, db, Some(2)).await?;
+    if rows.len() > 1 {
+        let a = assoc::<P>(idx)?;
+        return Err(Error::Integrity {
+            message: format!(
+                "{} {} has more than one {} ({})",
+                P::schema().name,
+                parent.cormo_id(),
+                a.name,
+                C::schema().name
+            ),
+        });
+    }
+    Ok(entry.loaded.get_or_init(|| rows.pop()).as_ref())
+}
+
+/// `child.<belongs_to>(db)`: the parent; `None` for a null foreign key,
+/// [`Error::NotFound`] for a dangling one.
+pub async fn belongs_to<'c, C: Model, P: Model>(
+    child: &'c C,
+    idx: usize,
+    fk: Option<RecordId>,
+    db: &impl Executor,
+) -> Result<Option<&'c P>> {
+    let n = C::schema().associations.len();
+    let entry: &One<P> = child.cormo_id().cache.entry(idx, n)?;
+    if let Some(v) = entry.loaded.get() {
+        return Ok(v.as_ref());
+    }
+    let parent = match fk {
+        None => None,
+        Some(id) => Some(P::find(db, id).await?),
+    };
+    Ok(entry.loaded.get_or_init(|| parent).as_ref())
+}
+
+/// Forgets a cached has_one / belongs_to so the next call queries again.
+pub fn reset<M: Model>(record: &mut M, idx: usize) {
+    record.cormo_id_mut().cache.reset(idx);
+}

@@ -1,0 +1,324 @@
+//! Conditions, orderings and updates, as data. Adapters render them.
+
+use std::marker::PhantomData;
+use std::ops;
+
+use crate::value::{FieldType, IntoField, NumericField, Value};
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+/// The three LIKE-style string matches. All are case-insensitive, as in CORMO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LikeKind {
+    Contains,
+    StartsWith,
+    EndsWith,
+}
+
+/// A condition tree. Column names are database names taken from the schema,
+/// never from user input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    /// Matches every row.
+    True,
+    /// Matches no row (e.g. `IN ()` with an empty list).
+    False,
+    Cmp {
+        column: &'static str,
+        op: CmpOp,
+        value: Value,
+    },
+    In {
+        column: &'static str,
+        values: Vec<Value>,
+    },
+    IsNull {
+        column: &'static str,
+    },
+    Like {
+        column: &'static str,
+        kind: LikeKind,
+        /// The literal text to find; adapters escape wildcards.
+        text: String,
+    },
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    /// Two-valued negation: rows where the inner condition is not true,
+    /// including rows where it is unknown because a column is NULL (CORMO's
+    /// `$not` semantics).
+    Not(Box<Cond>),
+}
+
+impl Cond {
+    /// Both conditions.
+    pub fn and(self, other: Cond) -> Cond {
+        match (self, other) {
+            (Cond::True, c) | (c, Cond::True) => c,
+            (Cond::And(mut a), Cond::And(b)) => {
+                a.extend(b);
+                Cond::And(a)
+            }
+            (Cond::And(mut a), c) => {
+                a.push(c);
+                Cond::And(a)
+            }
+            (a, b) => Cond::And(vec![a, b]),
+        }
+    }
+
+    /// Either condition.
+    pub fn or(self, other: Cond) -> Cond {
+        match (self, other) {
+            (Cond::Or(mut a), Cond::Or(b)) => {
+                a.extend(b);
+                Cond::Or(a)
+            }
+            (Cond::Or(mut a), c) => {
+                a.push(c);
+                Cond::Or(a)
+            }
+            (a, b) => Cond::Or(vec![a, b]),
+        }
+    }
+
+    /// Equality on a column, for code that works from the schema.
+    pub fn eq(column: &'static str, value: Value) -> Cond {
+        if value.is_null() {
+            return Cond::IsNull { column };
+        }
+        Cond::Cmp {
+            column,
+            op: CmpOp::Eq,
+            value,
+        }
+    }
+
+    /// `column IN values`; an empty list matches nothing.
+    pub fn is_in(column: &'static str, values: Vec<Value>) -> Cond {
+        if values.is_empty() {
+            Cond::False
+        } else {
+            Cond::In { column, values }
+        }
+    }
+}
+
+impl ops::BitAnd for Cond {
+    type Output = Cond;
+    fn bitand(self, rhs: Cond) -> Cond {
+        self.and(rhs)
+    }
+}
+
+impl ops::BitOr for Cond {
+    type Output = Cond;
+    fn bitor(self, rhs: Cond) -> Cond {
+        self.or(rhs)
+    }
+}
+
+impl ops::Not for Cond {
+    type Output = Cond;
+    fn not(self) -> Cond {
+        match self {
+            Cond::Not(inner) => *inner,
+            c => Cond::Not(Box::new(c)),
+        }
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    Asc,
+    Desc,
+}
+
+/// One ordering term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order {
+    pub column: &'static str,
+    pub dir: Dir,
+}
+
+/// One assignment in an update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assign {
+    Set { column: &'static str, value: Value },
+    Inc { column: &'static str, by: Value },
+}
+
+impl Assign {
+    /// The column assigned.
+    pub fn column(&self) -> &'static str {
+        match self {
+            Assign::Set { column, .. } | Assign::Inc { column, .. } => column,
+        }
+    }
+}
+
+/// A typed handle on one column of model `M` holding a `T`.
+///
+/// The derive generates one per field as an associated constant
+/// (`User::AGE`), so a misspelled column does not compile and values must
+/// have the field's type.
+pub struct Col<M, T> {
+    name: &'static str,
+    _m: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for Col<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M, T> Copy for Col<M, T> {}
+
+impl<M, T> std::fmt::Debug for Col<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Col({})", self.name)
+    }
+}
+
+impl<M, T: FieldType> Col<M, T> {
+    /// Used by generated code.
+    #[doc(hidden)]
+    pub const fn new(name: &'static str) -> Self {
+        Col {
+            name,
+            _m: PhantomData,
+        }
+    }
+
+    /// The database column name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn cmp(self, op: CmpOp, v: impl IntoField<T::Inner>) -> Cond {
+        Cond::Cmp {
+            column: self.name,
+            op,
+            value: v.into_value(),
+        }
+    }
+
+    /// `= v`
+    pub fn eq(self, v: impl IntoField<T::Inner>) -> Cond {
+        self.cmp(CmpOp::Eq, v)
+    }
+    /// `<> v` (rows where the column is NULL do not match; use `!col.eq(v)` for CORMO's `$not`)
+    pub fn ne(self, v: impl IntoField<T::Inner>) -> Cond {
+        self.cmp(CmpOp::Ne, v)
+    }
+    /// `> v`
+    pub fn gt(self, v: impl IntoField<T::Inner>) -> Cond {
+        self.cmp(CmpOp::Gt, v)
+    }
+    /// `>= v`
+    pub fn gte(self, v: impl IntoField<T::Inner>) -> Cond {
+        self.cmp(CmpOp::Gte, v)
+    }
+    /// `< v`
+    pub fn lt(self, v: impl IntoField<T::Inner>) -> Cond {
+        self.cmp(CmpOp::Lt, v)
+    }
+    /// `<= v`
+    pub fn lte(self, v: impl IntoField<T::Inner>) -> Cond {
+        self.cmp(CmpOp::Lte, v)
+    }
+
+    /// `IN (...)`; an empty list matches nothing.
+    pub fn is_in<V: IntoField<T::Inner>>(self, vs: impl IntoIterator<Item = V>) -> Cond {
+        Cond::is_in(self.name, vs.into_iter().map(|v| v.into_value()).collect())
+    }
+
+    /// `IS NULL`
+    pub fn is_null(self) -> Cond {
+        Cond::IsNull { column: self.name }
+    }
+
+    /// `IS NOT NULL`
+    pub fn is_not_null(self) -> Cond {
+        !self.is_null()
+    }
+
+    /// Ascending order.
+    pub fn asc(self) -> Order {
+        Order {
+            column: self.name,
+            dir: Dir::Asc,
+        }
+    }
+
+    /// Descending order.
+    pub fn desc(self) -> Order {
+        Order {
+            column: self.name,
+            dir: Dir::Desc,
+        }
+    }
+
+    /// Assigns `v` in an update.
+    pub fn set(self, v: impl IntoField<T::Inner>) -> Assign {
+        Assign::Set {
+            column: self.name,
+            value: v.into_value(),
+        }
+    }
+}
+
+impl<M, T> Col<M, Option<T>>
+where
+    Option<T>: FieldType,
+{
+    /// Sets the nullable column to NULL in an update.
+    pub fn set_null(self) -> Assign {
+        Assign::Set {
+            column: self.name,
+            value: Value::Null,
+        }
+    }
+}
+
+impl<M, T: FieldType<Inner = String>> Col<M, T> {
+    fn like(self, kind: LikeKind, text: &str) -> Cond {
+        Cond::Like {
+            column: self.name,
+            kind,
+            text: text.to_owned(),
+        }
+    }
+    /// Contains `text`, case-insensitively; `%` and `_` are literal.
+    pub fn contains(self, text: &str) -> Cond {
+        self.like(LikeKind::Contains, text)
+    }
+    /// Starts with `text`, case-insensitively.
+    pub fn starts_with(self, text: &str) -> Cond {
+        self.like(LikeKind::StartsWith, text)
+    }
+    /// Ends with `text`, case-insensitively.
+    pub fn ends_with(self, text: &str) -> Cond {
+        self.like(LikeKind::EndsWith, text)
+    }
+}
+
+impl<M, T: NumericField> Col<M, T> {
+    /// Adds `by` to the column in an update (CORMO's `$inc`).
+    pub fn inc(self, by: impl IntoField<T::Inner>) -> Assign {
+        Assign::Inc {
+            column: self.name,
+            by: by.into_value(),
+        }
+    }
+}
+

@@ -1,0 +1,140 @@
+//! The one error type every cormo operation returns.
+
+use std::fmt;
+
+/// A boxed error from a driver, kept as the `source` of [`Error::Driver`] and
+/// [`Error::Connection`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Result alias used throughout cormo.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong, as kinds a program can match on.
+///
+/// Messages name the model, column or index involved so that a person can act on
+/// them; the variants carry the same facts as fields for a program.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `find(id)` or a belongs_to accessor found no row.
+    #[error("{model} not found")]
+    NotFound { model: &'static str },
+
+    /// A delete was refused because rows still reference the record
+    /// (`integrity = "restrict"`). Nothing was deleted.
+    #[error("rejected: {model} is still referenced{}", by_child(.child))]
+    Rejected {
+        model: &'static str,
+        /// The referencing `table.column`, when the backend tells.
+        child: Option<String>,
+    },
+
+    /// A unique column or index already holds the value.
+    #[error("duplicated {key}")]
+    Duplicated {
+        /// The column or index name, as the database reported it.
+        key: String,
+    },
+
+    /// A record points at a parent that does not exist (a dangling foreign key).
+    #[error("foreign key violation: {message}")]
+    ForeignKey { message: String },
+
+    /// A value does not fit its column (null in a required column, out of range, …).
+    #[error("'{column}' {message}")]
+    Validation { column: String, message: String },
+
+    /// A column name that the model does not have.
+    #[error("unknown column '{column}' on {model}")]
+    UnknownColumn { model: &'static str, column: String },
+
+    /// A condition operator cormo does not know.
+    #[error("unknown operator '{op}'")]
+    UnknownOperator { op: String },
+
+    /// An id that is not valid for the backend (e.g. not an ObjectId hex string).
+    #[error("'{value}' is not a valid id")]
+    InvalidId { value: String },
+
+    /// Data in the database contradicts the declared associations
+    /// (e.g. two children for a has_one).
+    #[error("integrity error: {message}")]
+    Integrity { message: String },
+
+    /// The database could not be reached or the connection was lost.
+    #[error("connection error: {message}")]
+    Connection {
+        message: String,
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The transaction was already committed or rolled back.
+    #[error("transaction finished")]
+    TransactionFinished,
+
+    /// The backend cannot do this; `feature` says what was asked.
+    #[error("{backend} does not support {feature}")]
+    Unsupported {
+        backend: &'static str,
+        feature: &'static str,
+    },
+
+    /// A table the model needs does not exist (run `apply_schemas`).
+    #[error("table does not exist: {table}")]
+    TableMissing { table: String },
+
+    /// Any other database error, with the driver's error as the source.
+    #[error("database error: {message}")]
+    Driver {
+        message: String,
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+fn by_child(child: &Option<String>) -> ChildSuffix<'_> {
+    ChildSuffix(child.as_deref())
+}
+
+struct ChildSuffix<'a>(Option<&'a str>);
+
+impl fmt::Display for ChildSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(c) => write!(f, " by {c}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Error {
+    /// A driver error with its source kept.
+    pub fn driver(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Driver {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A connection error with its source kept.
+    pub fn connection(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Connection {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A validation error for `column`.
+    pub fn validation(column: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation {
+            column: column.into(),
+            message: message.into(),
+        }
+    }
+
+    /// True for [`Error::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+}

@@ -1,0 +1,216 @@
+//! Record ids that work on every backend, and the per-record identity.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::cache::AssocCache;
+use crate::error::Error;
+
+/// A backend-agnostic record id.
+///
+/// SQL backends hand out integers; MongoDB hands out ObjectIds. A model stores
+/// `RecordId` (or `Option<RecordId>` for a nullable foreign key) and so runs
+/// unchanged on either. It is `Copy` and 16 bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordId {
+    /// An integer key (SQLite, PostgreSQL, MySQL).
+    Int(i64),
+    /// The 12 bytes of a MongoDB ObjectId.
+    Object([u8; 12]),
+}
+
+impl RecordId {
+    /// The integer, if this is an integer id.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            RecordId::Int(v) => Some(*v),
+            RecordId::Object(_) => None,
+        }
+    }
+
+    /// The ObjectId bytes, if this is an ObjectId.
+    pub fn as_object_bytes(&self) -> Option<[u8; 12]> {
+        match self {
+            RecordId::Object(b) => Some(*b),
+            RecordId::Int(_) => None,
+        }
+    }
+}
+
+impl From<i64> for RecordId {
+    fn from(v: i64) -> Self {
+        RecordId::Int(v)
+    }
+}
+
+impl fmt::Display for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordId::Int(v) => write!(f, "{v}"),
+            RecordId::Object(bytes) => {
+                for b in bytes {
+                    write!(f, "{b:02x}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RecordId({self})")
+    }
+}
+
+/// Parses a decimal integer id or a 24-digit hex ObjectId, as ids arrive in URLs.
+impl FromStr for RecordId {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let invalid = || Error::InvalidId {
+            value: s.to_owned(),
+        };
+        if s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let mut out = [0u8; 12];
+            for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+                let hex = std::str::from_utf8(chunk).map_err(|_| invalid())?;
+                out[i] = u8::from_str_radix(hex, 16).map_err(|_| invalid())?;
+            }
+            return Ok(RecordId::Object(out));
+        }
+        s.parse::<i64>().map(RecordId::Int).map_err(|_| invalid())
+    }
+}
+
+impl serde::Serialize for RecordId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RecordId::Int(v) => s.serialize_i64(*v),
+            RecordId::Object(_) => s.collect_str(self),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RecordId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Str(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(v) => Ok(RecordId::Int(v)),
+            Raw::Str(s) => s.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// A record's identity: its id, whether it is stored, and the associations
+/// loaded through it.
+///
+/// Every model has a field `id: Id`. A new record has no id and is not
+/// persisted; `save` inserts it. A record read from the database, or saved, is
+/// persisted; `save` updates it. Giving an id to a new record (`Id::new`)
+/// inserts it with that id.
+///
+/// The association cache lives here because it belongs to the record's
+/// identity: cloning a record clones its id but starts with an empty cache.
+#[derive(Default)]
+pub struct Id {
+    value: Option<RecordId>,
+    persisted: bool,
+    pub(crate) cache: AssocCache,
+}
+
+impl Id {
+    /// An id chosen by the caller for a record not yet stored
+    /// (CORMO's `use_id_in_data`).
+    pub fn new(value: impl Into<RecordId>) -> Self {
+        Id {
+            value: Some(value.into()),
+            persisted: false,
+            cache: AssocCache::default(),
+        }
+    }
+
+    /// The id of a stored record.
+    pub fn persisted(value: RecordId) -> Self {
+        Id {
+            value: Some(value),
+            persisted: true,
+            cache: AssocCache::default(),
+        }
+    }
+
+    /// The record id, if it has one.
+    pub fn get(&self) -> Option<RecordId> {
+        self.value
+    }
+
+    /// True when the record is stored in the database.
+    pub fn is_persisted(&self) -> bool {
+        self.persisted
+    }
+
+    pub(crate) fn mark_persisted(&mut self, value: RecordId) {
+        self.value = Some(value);
+        self.persisted = true;
+    }
+
+    pub(crate) fn mark_deleted(&mut self) {
+        self.persisted = false;
+        self.cache = AssocCache::default();
+    }
+}
+
+impl Clone for Id {
+    fn clone(&self) -> Self {
+        Id {
+            value: self.value,
+            persisted: self.persisted,
+            cache: AssocCache::default(),
+        }
+    }
+}
+
+impl PartialEq for Id {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.value {
+            Some(v) => write!(f, "{v}"),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.value {
+            Some(v) => write!(f, "{v}"),
+            None => f.write_str("(unsaved)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_kinds() {
+        assert_eq!("42".parse::<RecordId>().unwrap(), RecordId::Int(42));
+        let oid: RecordId = "0123456789abcdef01234567".parse().unwrap();
+        assert_eq!(oid.to_string(), "0123456789abcdef01234567");
+        assert!(matches!(
+            "12x".parse::<RecordId>(),
+            Err(Error::InvalidId { .. })
+        ));
+    }
+}

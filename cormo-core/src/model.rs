@@ -1,0 +1,174 @@
+//! The `Model` trait: what `#[derive(Model)]` implements, and the record
+//! operations every model gets.
+
+use std::future::Future;
+
+use crate::adapter::Select;
+use crate::cond::Cond;
+use crate::connection::Executor;
+use crate::error::{Error, Result};
+use crate::id::{Id, RecordId};
+use crate::query::Query;
+use crate::schema::ModelSchema;
+use crate::value::{RowReader, Value};
+
+/// A database model. Derive it with `#[derive(Model)]`; do not implement it by hand.
+pub trait Model: Sized + Send + Sync + 'static {
+    /// The model's static schema.
+    fn schema() -> &'static ModelSchema;
+
+    #[doc(hidden)]
+    fn cormo_id(&self) -> &Id;
+    #[doc(hidden)]
+    fn cormo_id_mut(&mut self) -> &mut Id;
+    /// Column values in `schema().columns` order.
+    #[doc(hidden)]
+    fn to_values(&self) -> Vec<Value>;
+    /// Decodes a row: column 0 is the id, column `i + 1` is `schema().columns[i]`.
+    #[doc(hidden)]
+    fn from_row(row: &mut dyn RowReader) -> Result<Self>;
+
+    /// A query over all records of this model.
+    fn query() -> Query<Self> {
+        Query::new()
+    }
+
+    /// The record with this id, or [`Error::NotFound`].
+    fn find(db: &impl Executor, id: impl IdArg) -> impl Future<Output = Result<Self>> + Send {
+        let id = id.into_record_id();
+        async move {
+            let Some(id) = id? else {
+                return Err(Error::NotFound {
+                    model: Self::schema().name,
+                });
+            };
+            Query::<Self>::new()
+                .filter(Cond::eq("id", Value::Id(id)))
+                .first(db)
+                .await?
+                .ok_or(Error::NotFound {
+                    model: Self::schema().name,
+                })
+        }
+    }
+
+    /// The records with these ids (duplicates ignored), in no particular
+    /// order; [`Error::NotFound`] unless every id exists.
+    fn find_many(
+        db: &impl Executor,
+        ids: impl IntoIterator<Item = RecordId>,
+    ) -> impl Future<Output = Result<Vec<Self>>> + Send {
+        let mut ids: Vec<RecordId> = ids.into_iter().collect();
+        ids.sort();
+        ids.dedup();
+        async move {
+            let values = ids.iter().map(|id| Value::Id(*id)).collect();
+            let rows = Query::<Self>::new()
+                .filter(Cond::is_in("id", values))
+                .all(db)
+                .await?;
+            if rows.len() != ids.len() {
+                return Err(Error::NotFound {
+                    model: Self::schema().name,
+                });
+            }
+            Ok(rows)
+        }
+    }
+
+    /// Inserts `data` and returns it saved, with its id.
+    fn create(db: &impl Executor, mut data: Self) -> impl Future<Output = Result<Self>> + Send {
+        async move {
+            data.save(db).await?;
+            Ok(data)
+        }
+    }
+
+    /// Inserts the record if it is new, updates every column if it is stored.
+    fn save(&mut self, db: &impl Executor) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let s = db.session();
+            let values = self.to_values();
+            let id = self.cormo_id();
+            if id.is_persisted() {
+                let Some(rid) = id.get() else {
+                    return Err(Error::NotFound {
+                        model: Self::schema().name,
+                    });
+                };
+                let n = s.update_by_id(Self::schema(), rid, &values).await?;
+                if n == 0 {
+                    return Err(Error::NotFound {
+                        model: Self::schema().name,
+                    });
+                }
+            } else {
+                let rid = s.insert(Self::schema(), id.get(), &values).await?;
+                self.cormo_id_mut().mark_persisted(rid);
+            }
+            Ok(())
+        }
+    }
+
+    /// Deletes the record, applying the integrity rules below it. A
+    /// restricted record is [`Error::Rejected`] and stays.
+    fn destroy(&mut self, db: &impl Executor) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let id = self.cormo_id();
+            let (true, Some(rid)) = (id.is_persisted(), id.get()) else {
+                return Err(Error::NotFound {
+                    model: Self::schema().name,
+                });
+            };
+            let cond = Cond::eq("id", Value::Id(rid));
+            let n = db
+                .session()
+                .delete(&Select::filter(Self::schema(), &cond))
+                .await?;
+            if n == 0 {
+                return Err(Error::NotFound {
+                    model: Self::schema().name,
+                });
+            }
+            self.cormo_id_mut().mark_deleted();
+            Ok(())
+        }
+    }
+}
+
+/// What `find` accepts as an id: a `RecordId`, an `i64`, a `&str` from a URL
+/// (an unparsable string is [`Error::InvalidId`]), or a record's `&Id`.
+pub trait IdArg {
+    /// `Ok(None)` means "no id", which finds nothing.
+    fn into_record_id(self) -> Result<Option<RecordId>>;
+}
+
+impl IdArg for RecordId {
+    fn into_record_id(self) -> Result<Option<RecordId>> {
+        Ok(Some(self))
+    }
+}
+
+impl IdArg for Option<RecordId> {
+    fn into_record_id(self) -> Result<Option<RecordId>> {
+        Ok(self)
+    }
+}
+
+impl IdArg for i64 {
+    fn into_record_id(self) -> Result<Option<RecordId>> {
+        Ok(Some(RecordId::Int(self)))
+    }
+}
+
+impl IdArg for &str {
+    fn into_record_id(self) -> Result<Option<RecordId>> {
+        self.parse().map(Some)
+    }
+}
+
+impl IdArg for &Id {
+    fn into_record_id(self) -> Result<Option<RecordId>> {
+        Ok(self.get())
+    }
+}

@@ -1,0 +1,172 @@
+//! Typed queries over one model.
+
+use std::marker::PhantomData;
+
+use crate::adapter::Select;
+use crate::cond::{Assign, Cond, Order};
+use crate::connection::Executor;
+use crate::error::{Error, Result};
+use crate::id::RecordId;
+use crate::model::Model;
+
+/// A query on model `M`, built by chaining and run by a terminal method
+/// (`all`, `first`, `count`, `update`, `delete`, `ids`).
+///
+/// ```ignore
+/// let adults = User::query()
+///     .filter(User::AGE.gte(18) & User::NAME.starts_with("J"))
+///     .order_by(User::AGE.desc())
+///     .limit(10)
+///     .all(&db)
+///     .await?;
+/// ```
+pub struct Query<M> {
+    cond: Cond,
+    order: Vec<Order>,
+    limit: Option<u64>,
+    skip: Option<u64>,
+    _m: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Query<M> {
+    fn clone(&self) -> Self {
+        Query {
+            cond: self.cond.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            skip: self.skip,
+            _m: PhantomData,
+        }
+    }
+}
+
+impl<M> std::fmt::Debug for Query<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("cond", &self.cond)
+            .field("order", &self.order)
+            .field("limit", &self.limit)
+            .field("skip", &self.skip)
+            .finish()
+    }
+}
+
+impl<M: Model> Default for Query<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: Model> Query<M> {
+    /// All records.
+    pub fn new() -> Self {
+        Query {
+            cond: Cond::True,
+            order: Vec::new(),
+            limit: None,
+            skip: None,
+            _m: PhantomData,
+        }
+    }
+
+    /// Adds a condition; repeated calls are ANDed.
+    pub fn filter(mut self, cond: Cond) -> Self {
+        self.cond = std::mem::replace(&mut self.cond, Cond::True).and(cond);
+        self
+    }
+
+    /// Adds an ordering term (`User::AGE.desc()`).
+    pub fn order_by(mut self, order: Order) -> Self {
+        self.order.push(order);
+        self
+    }
+
+    /// At most `n` records.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` records.
+    pub fn skip(mut self, n: u64) -> Self {
+        self.skip = Some(n);
+        self
+    }
+
+    /// The condition built so far.
+    pub fn condition(&self) -> &Cond {
+        &self.cond
+    }
+
+    fn select(&self) -> Select<'_> {
+        Select {
+            schema: M::schema(),
+            cond: &self.cond,
+            order: &self.order,
+            limit: self.limit,
+            skip: self.skip,
+        }
+    }
+
+    /// Runs the query and decodes every row into `M`.
+    pub async fn all(&self, db: &impl Executor) -> Result<Vec<M>> {
+        let mut out = Vec::new();
+        let mut sink = |row: &mut dyn crate::value::RowReader| -> Result<()> {
+            out.push(M::from_row(row)?);
+            Ok(())
+        };
+        db.session().select(&self.select(), &mut sink).await?;
+        Ok(out)
+    }
+
+    /// The first record, or `None`.
+    pub async fn first(&self, db: &impl Executor) -> Result<Option<M>> {
+        let mut q = self.clone();
+        q.limit = Some(1);
+        Ok(q.all(db).await?.pop())
+    }
+
+    /// Exactly one record: `None` for none, [`Error::Integrity`] for more
+    /// than one (CORMO's `one()`).
+    pub async fn one(&self, db: &impl Executor) -> Result<Option<M>> {
+        let mut q = self.clone();
+        q.limit = Some(2);
+        let mut rows = q.all(db).await?;
+        if rows.len() > 1 {
+            return Err(Error::Integrity {
+                message: format!("more than one {} matched one()", M::schema().name),
+            });
+        }
+        Ok(rows.pop())
+    }
+
+    /// Ids of the matching records.
+    pub async fn ids(&self, db: &impl Executor) -> Result<Vec<RecordId>> {
+        db.session().select_ids(&self.select()).await
+    }
+
+    /// Number of matching records (limit and skip apply).
+    pub async fn count(&self, db: &impl Executor) -> Result<u64> {
+        db.session().count(&self.select()).await
+    }
+
+    /// Applies the assignments to every matching record; returns how many matched.
+    pub async fn update(
+        &self,
+        db: &impl Executor,
+        assigns: impl IntoIterator<Item = Assign>,
+    ) -> Result<u64> {
+        let assigns: Vec<Assign> = assigns.into_iter().collect();
+        if assigns.is_empty() {
+            return Ok(0);
+        }
+        db.session().update(&self.select(), &assigns).await
+    }
+
+    /// Deletes every matching record, applying integrity rules; returns how
+    /// many records of `M` were deleted. A restrict violation is
+    /// [`Error::Rejected`] and deletes nothing.
+    pub async fn delete(&self, db: &impl Executor) -> Result<u64> {
+        db.session().delete(&self.select()).await
+    }
+}

@@ -1,0 +1,187 @@
+//! Static schema metadata that `#[derive(Model)]` generates for each model.
+
+use crate::value::Value;
+
+/// The storage type of a column (CORMO's types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ColumnType {
+    /// `String`
+    String,
+    /// `i32`
+    Integer,
+    /// `i64`
+    BigInteger,
+    /// `f64`
+    Number,
+    /// `bool`
+    Boolean,
+    /// `chrono::DateTime<Utc>`
+    Date,
+    /// `serde_json::Value`
+    Object,
+    /// `Vec<u8>`
+    Blob,
+    /// `RecordId`: the primary key and foreign keys.
+    RecordId,
+}
+
+/// A column default (`#[cormo(default = ...)]`). It goes into the DDL, so the
+/// database applies it to every insert that leaves the column out, and
+/// `Model::build_default`-style constructors can start from it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'static str),
+}
+
+impl DefaultValue {
+    /// As a bindable value.
+    pub fn to_value(self) -> Value {
+        match self {
+            DefaultValue::Bool(b) => Value::Bool(b),
+            DefaultValue::Int(i) => Value::Int(i),
+            DefaultValue::Float(f) => Value::Float(f),
+            DefaultValue::Str(s) => Value::Text(s.to_owned()),
+        }
+    }
+}
+
+/// One column of a model (the id column is implicit and not listed).
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnDef {
+    /// The Rust field name.
+    pub field: &'static str,
+    /// The database column name (`#[cormo(name = "...")]`, else the field name).
+    pub name: &'static str,
+    pub ty: ColumnType,
+    pub nullable: bool,
+    /// A unique index named after the column.
+    pub unique: bool,
+    /// A plain index on the column.
+    pub index: bool,
+    pub default: Option<DefaultValue>,
+}
+
+/// What happens to children when their parent is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Integrity {
+    /// No foreign key; children may dangle (CORMO's default).
+    Ignore,
+    /// Children's foreign key becomes NULL (`ON DELETE SET NULL`).
+    Nullify,
+    /// The delete is rejected while children exist (`ON DELETE RESTRICT`).
+    Restrict,
+    /// Children are deleted too, recursively (`ON DELETE CASCADE`).
+    Delete,
+}
+
+impl Integrity {
+    /// Parses the option value used in `integrity = "..."`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "ignore" => Integrity::Ignore,
+            "nullify" => Integrity::Nullify,
+            "restrict" => Integrity::Restrict,
+            "delete" => Integrity::Delete,
+            _ => return None,
+        })
+    }
+}
+
+/// The three association kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AssocKind {
+    HasMany,
+    HasOne,
+    BelongsTo,
+}
+
+/// One association declared on a model.
+#[derive(Debug, Clone, Copy)]
+pub struct AssocDef {
+    pub kind: AssocKind,
+    /// The accessor name (`posts`, `user`, or `as`).
+    pub name: &'static str,
+    /// The other model.
+    pub target: fn() -> &'static ModelSchema,
+    /// The foreign-key column: on the target for has_many / has_one, on this
+    /// model for belongs_to.
+    pub foreign_key: &'static str,
+    /// For has_many / has_one; `Ignore` for belongs_to.
+    pub integrity: Integrity,
+}
+
+/// An index over one or more columns.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexDef {
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
+    pub unique: bool,
+}
+
+/// Everything cormo knows about a model, generated once as a `static`.
+#[derive(Debug)]
+pub struct ModelSchema {
+    /// The Rust type name (`User`).
+    pub name: &'static str,
+    /// The table or collection (`users`).
+    pub table: &'static str,
+    /// All columns but `id`, in field order.
+    pub columns: &'static [ColumnDef],
+    pub associations: &'static [AssocDef],
+    /// Explicit multi-column indexes (single-column ones come from the columns).
+    pub indexes: &'static [IndexDef],
+}
+
+impl ModelSchema {
+    /// The column with this database name (not `id`).
+    pub fn column(&self, name: &str) -> Option<&'static ColumnDef> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Identity of the schema (schemas are statics, so address equality is type equality).
+    pub fn same(&self, other: &ModelSchema) -> bool {
+        std::ptr::eq(self, other)
+    }
+
+    /// Every index this model wants: explicit ones plus unique / indexed
+    /// columns. Names are `<table>_<cols>` on every backend (CORMO's rule for
+    /// PostgreSQL and SQLite, where index names are global to the database).
+    pub fn all_indexes(&self) -> Vec<IndexSpec> {
+        let mut out: Vec<IndexSpec> = self
+            .indexes
+            .iter()
+            .map(|i| IndexSpec {
+                name: i.name.to_owned(),
+                columns: i.columns.to_vec(),
+                unique: i.unique,
+            })
+            .collect();
+        for c in self.columns {
+            if c.unique {
+                out.push(IndexSpec {
+                    name: format!("{}_{}", self.table, c.name),
+                    columns: vec![c.name],
+                    unique: true,
+                });
+            } else if c.index {
+                out.push(IndexSpec {
+                    name: format!("{}_{}", self.table, c.name),
+                    columns: vec![c.name],
+                    unique: false,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// An index to create, with its final name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSpec {
+    pub name: String,
+    pub columns: Vec<&'static str>,
+    pub unique: bool,
+}

@@ -1,0 +1,169 @@
+//! Values as they cross the adapter boundary, and the Rust field types that map to them.
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::id::RecordId;
+use crate::schema::ColumnType;
+
+/// A column value, owned, independent of any backend.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Bytes(Vec<u8>),
+    DateTime(DateTime<Utc>),
+    Json(serde_json::Value),
+    Id(RecordId),
+}
+
+impl Value {
+    /// True for `Value::Null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+/// Reads one row's columns by position, typed. Adapters implement it over
+/// their native row so models decode straight into their fields.
+pub trait RowReader {
+    fn get_bool(&mut self, idx: usize) -> Result<Option<bool>>;
+    fn get_i64(&mut self, idx: usize) -> Result<Option<i64>>;
+    fn get_f64(&mut self, idx: usize) -> Result<Option<f64>>;
+    fn get_string(&mut self, idx: usize) -> Result<Option<String>>;
+    fn get_bytes(&mut self, idx: usize) -> Result<Option<Vec<u8>>>;
+    fn get_datetime(&mut self, idx: usize) -> Result<Option<DateTime<Utc>>>;
+    fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>>;
+    fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>>;
+}
+
+/// A Rust type that can be a model field.
+///
+/// Implemented for `String`, `i32`, `i64`, `f64`, `bool`,
+/// `chrono::DateTime<Utc>`, `serde_json::Value`, `Vec<u8>`, `RecordId`, and
+/// `Option<T>` of each (a nullable column).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a cormo column",
+    note = "columns are String, i32, i64, f64, bool, chrono::DateTime<Utc>, serde_json::Value, Vec<u8>, RecordId, or Option of one of them"
+)]
+pub trait FieldType: Sized + Send + Sync + 'static {
+    /// The non-null type this field stores (`T` for both `T` and `Option<T>`).
+    type Inner: FieldType;
+    /// The column type in the schema.
+    const TYPE: ColumnType;
+    /// Whether the column accepts NULL.
+    const NULLABLE: bool;
+    /// Reads the field from column `idx`; `column` names it in errors.
+    fn decode(row: &mut dyn RowReader, idx: usize, column: &'static str) -> Result<Self>;
+    /// The value to write.
+    fn to_value(&self) -> Value;
+}
+
+/// Marker for numeric fields, the ones `inc` accepts.
+pub trait NumericField: FieldType {}
+
+fn required<T>(v: Option<T>, column: &'static str) -> Result<T> {
+    v.ok_or_else(|| {
+        Error::validation(
+            column,
+            "is null in the database but the field is not an Option",
+        )
+    })
+}
+
+// One macro writes both `T` and `Option<T>`: NULL is an error for the first and
+// `None` for the second, read with the same typed getter.
+macro_rules! field_type {
+    ($t:ty, $ct:expr, $get:ident, |$v:ident| $to:expr, |$d:ident, $col:ident| $from:expr) => {
+        impl FieldType for $t {
+            type Inner = $t;
+            const TYPE: ColumnType = $ct;
+            const NULLABLE: bool = false;
+            fn decode(row: &mut dyn RowReader, idx: usize, $col: &'static str) -> Result<Self> {
+                let $d = required(row.$get(idx)?, $col)?;
+                $from
+            }
+            fn to_value(&self) -> Value {
+                let $v = self;
+                $to
+            }
+        }
+
+        impl FieldType for Option<$t> {
+            type Inner = $t;
+            const TYPE: ColumnType = $ct;
+            const NULLABLE: bool = true;
+            fn decode(row: &mut dyn RowReader, idx: usize, $col: &'static str) -> Result<Self> {
+                match row.$get(idx)? {
+                    Some($d) => $from.map(Some),
+                    None => Ok(None),
+                }
+            }
+            fn to_value(&self) -> Value {
+                match self {
+                    Some($v) => $to,
+                    None => Value::Null,
+                }
+            }
+        }
+    };
+}
+
+field_type!(String, ColumnType::String, get_string, |v| Value::Text(v.clone()), |d, _c| Ok::<_, Error>(d));
+field_type!(i64, ColumnType::BigInteger, get_i64, |v| Value::Int(*v), |d, _c| Ok::<_, Error>(d));
+field_type!(i32, ColumnType::Integer, get_i64, |v| Value::Int(i64::from(*v)), |d, c| {
+    i32::try_from(d).map_err(|_| Error::validation(c, format!("value {d} does not fit in i32")))
+});
+field_type!(f64, ColumnType::Number, get_f64, |v| Value::Float(*v), |d, _c| Ok::<_, Error>(d));
+field_type!(bool, ColumnType::Boolean, get_bool, |v| Value::Bool(*v), |d, _c| Ok::<_, Error>(d));
+field_type!(DateTime<Utc>, ColumnType::Date, get_datetime, |v| Value::DateTime(*v), |d, _c| Ok::<_, Error>(d));
+field_type!(serde_json::Value, ColumnType::Object, get_json, |v| Value::Json(v.clone()), |d, _c| Ok::<_, Error>(d));
+field_type!(Vec<u8>, ColumnType::Blob, get_bytes, |v| Value::Bytes(v.clone()), |d, _c| Ok::<_, Error>(d));
+field_type!(RecordId, ColumnType::RecordId, get_id, |v| Value::Id(*v), |d, _c| Ok::<_, Error>(d));
+
+impl NumericField for i32 {}
+impl NumericField for i64 {}
+impl NumericField for f64 {}
+impl NumericField for Option<i32> {}
+impl NumericField for Option<i64> {}
+impl NumericField for Option<f64> {}
+
+/// Conversions from what a caller writes in a condition to a field's value.
+///
+/// `Col<M, String>::eq("x")` accepts `&str` because `&str: IntoField<String>`.
+pub trait IntoField<T> {
+    fn into_value(self) -> Value;
+}
+
+impl<T: FieldType<Inner = T>> IntoField<T> for T {
+    fn into_value(self) -> Value {
+        self.to_value()
+    }
+}
+
+impl IntoField<String> for &str {
+    fn into_value(self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+
+impl IntoField<String> for &String {
+    fn into_value(self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+
+impl IntoField<f64> for i32 {
+    fn into_value(self) -> Value {
+        Value::Float(f64::from(self))
+    }
+}
+
+impl IntoField<Vec<u8>> for &[u8] {
+    fn into_value(self) -> Value {
+        Value::Bytes(self.to_vec())
+    }
+}

@@ -1,0 +1,26 @@
+//! Attribute and option names the derive understands, in one place.
+
+pub const CORMO: &str = "cormo";
+pub const HAS_MANY: &str = "has_many";
+pub const HAS_ONE: &str = "has_one";
+pub const BELONGS_TO: &str = "belongs_to";
+
+// #[cormo(...)] on the struct
+pub const TABLE: &str = "table";
+
+// #[cormo(...)] on a field
+pub const NAME: &str = "name";
+pub const UNIQUE: &str = "unique";
+pub const INDEX: &str = "index";
+pub const DEFAULT: &str = "default";
+
+// association options
+pub const AS: &str = "as";
+pub const FOREIGN_KEY: &str = "foreign_key";
+pub const INTEGRITY: &str = "integrity";
+pub const REQUIRED: &str = "required";
+
+pub const INTEGRITY_VALUES: &[&str] = &["ignore", "nullify", "restrict", "delete"];
+
+/// The field every model has.
+pub const ID_FIELD: &str = "id";

@@ -1,0 +1,114 @@
+//! Raw attributes → the checked model: defaults from CORMO's naming rules,
+//! and every mistake the macro can see reported at the attribute.
+
+use std::collections::HashSet;
+
+use syn::spanned::Spanned;
+
+use crate::attr;
+use crate::ir::{Association, Kind, Model};
+use crate::naming;
+use crate::parse::{Errors, RawModel};
+
+pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
+    let model_name = raw.ident.to_string();
+    if !raw.generics.params.is_empty() {
+        errors.at(raw.generics.span(), "a model cannot be generic");
+    }
+    match raw.fields.iter().find(|f| f.ident == attr::ID_FIELD) {
+        None => errors.at(
+            raw.span,
+            format!("a model needs a field `{}: cormo::Id` (its identity)", attr::ID_FIELD),
+        ),
+        Some(f) if f.unique || f.index || f.default.is_some() || f.column != attr::ID_FIELD => {
+            errors.at(f.ident.span(), "the `id` field takes no #[cormo(...)] options")
+        }
+        Some(_) => {}
+    }
+    let mut columns = HashSet::new();
+    for f in raw.fields.iter().filter(|f| f.ident != attr::ID_FIELD) {
+        if !columns.insert(f.column.clone()) || f.column == attr::ID_FIELD {
+            errors.at(f.ident.span(), format!("column name `{}` is used twice", f.column));
+        }
+    }
+
+    let mut names = HashSet::new();
+    let mut associations = Vec::new();
+    for a in raw.associations {
+        let Some(last) = a.target.segments.last() else {
+            continue;
+        };
+        let target_name = last.ident.to_string();
+        let name = match &a.as_ {
+            Some(lit) => lit.value(),
+            None if a.kind == Kind::HasMany => naming::plural_accessor(&target_name),
+            None => naming::snake(&target_name),
+        };
+        let foreign_key = match (&a.foreign_key, &a.as_) {
+            (Some(fk), _) => fk.value(),
+            (None, Some(as_)) => format!("{}_id", as_.value()),
+            (None, None) if a.kind == Kind::BelongsTo => {
+                format!("{}_id", naming::snake(&target_name))
+            }
+            (None, None) => format!("{}_id", naming::snake(&model_name)),
+        };
+        let integrity = match &a.integrity {
+            None => "ignore".to_owned(),
+            Some(lit) if attr::INTEGRITY_VALUES.contains(&lit.value().as_str()) => lit.value(),
+            Some(lit) => {
+                errors.at(
+                    lit.span(),
+                    format!(
+                        "integrity must be one of \"ignore\", \"nullify\", \"restrict\", \"delete\"; found \"{}\"",
+                        lit.value()
+                    ),
+                );
+                "ignore".to_owned()
+            }
+        };
+        if !names.insert(name.clone()) {
+            errors.at(
+                a.span,
+                format!("two associations are named `{name}`; give one of them `as = \"...\"`"),
+            );
+        }
+        if a.kind == Kind::BelongsTo {
+            match raw.fields.iter().find(|f| f.column == foreign_key) {
+                None => errors.at(
+                    a.span,
+                    format!(
+                        "belongs_to({target_name}) needs a foreign-key field `{foreign_key}: Option<RecordId>` (or `RecordId`) on {model_name}"
+                    ),
+                ),
+                Some(f) if a.required.is_some() && is_option(&f.ty) => errors.at(
+                    a.span,
+                    format!("`required` belongs_to needs `{foreign_key}: RecordId`, not an Option"),
+                ),
+                Some(_) => {}
+            }
+        }
+        associations.push(Association {
+            kind: a.kind,
+            target: a.target,
+            name,
+            foreign_key,
+            integrity,
+            span: a.span,
+            foreign_key_lit: a.foreign_key,
+        });
+    }
+
+    Model {
+        table: raw
+            .table
+            .map(|t| t.value())
+            .unwrap_or_else(|| naming::table_name(&model_name)),
+        ident: raw.ident,
+        fields: raw.fields,
+        associations,
+    }
+}
+
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}

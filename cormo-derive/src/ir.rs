@@ -1,0 +1,53 @@
+//! The checked model the expansion works from. Every piece keeps the span of
+//! the attribute or field it came from, so errors point at the user's code.
+
+use proc_macro2::Span;
+use syn::{Ident, LitStr, Path, Type};
+
+pub struct Model {
+    pub ident: Ident,
+    pub table: String,
+    pub fields: Vec<Field>,
+    pub associations: Vec<Association>,
+}
+
+pub struct Field {
+    pub ident: Ident,
+    pub ty: Type,
+    /// Database column name.
+    pub column: String,
+    pub unique: bool,
+    pub index: bool,
+    pub default: Option<syn::Lit>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    HasMany,
+    HasOne,
+    BelongsTo,
+}
+
+impl Kind {
+    pub fn attr_name(self) -> &'static str {
+        match self {
+            Kind::HasMany => crate::attr::HAS_MANY,
+            Kind::HasOne => crate::attr::HAS_ONE,
+            Kind::BelongsTo => crate::attr::BELONGS_TO,
+        }
+    }
+}
+
+pub struct Association {
+    pub kind: Kind,
+    pub target: Path,
+    /// Accessor name (`posts`, `user`, or `as`).
+    pub name: String,
+    pub foreign_key: String,
+    /// `ignore` | `nullify` | `restrict` | `delete`; `ignore` for belongs_to.
+    pub integrity: String,
+    /// The whole attribute, for errors about the association.
+    pub span: Span,
+    /// The `foreign_key = "..."` literal, when given.
+    pub foreign_key_lit: Option<LitStr>,
+}

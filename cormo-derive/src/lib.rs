@@ -1,0 +1,36 @@
+//! `#[derive(Model)]` for cormo.
+//!
+//! A thin entry point: parse the attributes into a raw model, check it into
+//! the typed intermediate model (`ir`), then expand. Every user mistake is a
+//! compile error at the attribute or field that caused it.
+
+mod attr;
+mod check;
+mod expand;
+mod ir;
+mod naming;
+mod parse;
+
+use proc_macro::TokenStream;
+
+/// Derives `cormo::Model`. See the `cormo` crate docs for the attributes.
+#[proc_macro_derive(Model, attributes(cormo, has_many, has_one, belongs_to))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    let mut errors = parse::Errors::default();
+    let Some(raw) = parse::parse(&input, &mut errors) else {
+        return to_compile_errors(errors);
+    };
+    let model = check::check(raw, &mut errors);
+    if let Err(e) = errors.finish() {
+        return e.to_compile_error().into();
+    }
+    expand::expand(&model).into()
+}
+
+fn to_compile_errors(errors: parse::Errors) -> TokenStream {
+    match errors.finish() {
+        Err(e) => e.to_compile_error().into(),
+        Ok(()) => TokenStream::new(),
+    }
+}

@@ -1,0 +1,358 @@
+//! One `Adapter` implementation for every SQL dialect, over a [`Backend`].
+
+use std::any::Any;
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use cormo_core::integrity::{self, IntegrityRule};
+use cormo_core::{
+    Adapter, Assign, Capabilities, Cond, Error, IsolationLevel, ModelSchema, RecordId, Result,
+    RowReader, RowSink, Select, TxSlot, Value,
+};
+use sqlx::pool::PoolConnection;
+use sqlx::{Database, Pool};
+use tokio::sync::MutexGuard;
+
+use crate::backend::{Backend, BeginWith};
+use crate::ddl;
+use crate::errors::{self, Op};
+use crate::render::{self, Sql};
+
+/// A SQL database behind a sqlx pool.
+pub struct SqlAdapter<B: Backend> {
+    pool: Pool<B::DB>,
+    caps: Capabilities,
+}
+
+impl<B: Backend> SqlAdapter<B> {
+    pub fn new(pool: Pool<B::DB>) -> Self {
+        SqlAdapter {
+            pool,
+            caps: B::capabilities(),
+        }
+    }
+}
+
+type SqlTx<DB> = sqlx::Transaction<'static, DB>;
+
+/// A connection for one operation: from the pool, or the caller's transaction.
+enum Conn<'a, DB: Database> {
+    Pooled(PoolConnection<DB>),
+    Tx(MutexGuard<'a, Option<Box<dyn Any + Send>>>),
+}
+
+impl<DB: Database> Conn<'_, DB> {
+    fn get(&mut self) -> Result<&mut DB::Connection> {
+        match self {
+            Conn::Pooled(c) => Ok(&mut **c),
+            Conn::Tx(guard) => {
+                let raw = guard.as_mut().ok_or(Error::TransactionFinished)?;
+                let tx = raw
+                    .downcast_mut::<SqlTx<DB>>()
+                    .ok_or(Error::TransactionFinished)?;
+                Ok(&mut **tx)
+            }
+        }
+    }
+}
+
+fn sql_tx<DB: Database>(raw: &mut (dyn Any + Send)) -> Result<&mut SqlTx<DB>> {
+    raw.downcast_mut::<SqlTx<DB>>()
+        .ok_or(Error::TransactionFinished)
+}
+
+/// SQL backends have integer ids only.
+pub(crate) fn int_id(id: RecordId) -> Result<i64> {
+    id.as_i64().ok_or_else(|| Error::InvalidId {
+        value: id.to_string(),
+    })
+}
+
+impl<B: Backend> SqlAdapter<B> {
+    async fn conn<'a>(&self, tx: Option<&'a TxSlot>) -> Result<Conn<'a, B::DB>> {
+        match tx {
+            Some(slot) => Ok(Conn::Tx(slot.lock().await)),
+            None => self
+                .pool
+                .acquire()
+                .await
+                .map(Conn::Pooled)
+                .map_err(|e| errors::map(B::DIALECT, None, Op::Read, e)),
+        }
+    }
+
+    async fn exec(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: Option<&'static ModelSchema>,
+        op: Op,
+        sql: Sql,
+    ) -> Result<crate::backend::Done> {
+        let mut c = self.conn(tx).await?;
+        let map = move |e| errors::map(B::DIALECT, schema, op, e);
+        B::execute(c.get()?, sql, &map).await
+    }
+
+    async fn fetch(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: Option<&'static ModelSchema>,
+        sql: Sql,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let mut c = self.conn(tx).await?;
+        let map = move |e| errors::map(B::DIALECT, schema, Op::Read, e);
+        B::fetch(c.get()?, sql, sink, &map).await
+    }
+
+    async fn strings(&self, sql: Sql) -> Result<HashSet<String>> {
+        let mut out = HashSet::new();
+        let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+            if let Some(s) = row.get_string(0)? {
+                out.insert(s);
+            }
+            Ok(())
+        };
+        self.fetch(None, None, sql, &mut sink).await?;
+        Ok(out)
+    }
+
+    async fn ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {
+        let mut out = Vec::new();
+        let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+            if let Some(id) = row.get_id(0)? {
+                out.push(id);
+            }
+            Ok(())
+        };
+        self.fetch(tx, Some(q.schema), render::select_ids(B::DIALECT, q)?, &mut sink)
+            .await?;
+        Ok(out)
+    }
+
+    /// UPDATE and DELETE take no ORDER / LIMIT portably: resolve a paged
+    /// query to its ids first.
+    async fn resolve_paging(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Option<Cond>> {
+        if q.limit.is_none() && q.skip.is_none() {
+            return Ok(None);
+        }
+        let ids = self.ids(tx, q).await?;
+        Ok(Some(Cond::is_in(
+            "id",
+            ids.into_iter().map(Value::Id).collect(),
+        )))
+    }
+
+    async fn run_ddl(&self, sql: Sql, schema: &'static ModelSchema) -> Result<()> {
+        self.exec(None, Some(schema), Op::Schema, sql).await.map(|_| ())
+    }
+}
+
+#[async_trait]
+impl<B: Backend> Adapter for SqlAdapter<B>
+where
+    B::DB: Database,
+{
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    async fn apply_schemas(
+        &self,
+        models: &[&'static ModelSchema],
+        rules: &[IntegrityRule],
+    ) -> Result<()> {
+        let d = B::DIALECT;
+        let tables = self.strings(B::tables_sql()).await?;
+        let inline_fks = d == crate::dialect::Dialect::Sqlite;
+        let mut created = HashSet::new();
+        for &m in models {
+            if tables.contains(m.table) {
+                let cols = self.strings(B::columns_sql(m.table)).await?;
+                for c in m.columns.iter().filter(|c| !cols.contains(c.name)) {
+                    self.run_ddl(ddl::add_column(d, m, c), m).await?;
+                }
+            } else {
+                let fks: Vec<&IntegrityRule> = if inline_fks {
+                    integrity::child_rules(rules, m).collect()
+                } else {
+                    Vec::new()
+                };
+                self.run_ddl(ddl::create_table(d, m, &fks), m).await?;
+                created.insert(m.table);
+            }
+        }
+        for &m in models {
+            let existing = self.strings(B::indexes_sql(m.table)).await?;
+            for index in integrity::wanted_indexes(m, rules) {
+                if !existing.contains(&index.name) {
+                    self.run_ddl(ddl::create_index(d, m, &index), m).await?;
+                }
+            }
+        }
+        if !inline_fks {
+            for &m in models {
+                let Some(sql) = B::foreign_keys_sql(m.table) else {
+                    continue;
+                };
+                let existing = self.strings(sql).await?;
+                for rule in integrity::child_rules(rules, m) {
+                    if !existing.contains(rule.column) {
+                        self.run_ddl(ddl::add_foreign_key(d, rule), m).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn drop_tables(&self, models: &[&'static ModelSchema]) -> Result<()> {
+        for &m in models {
+            self.run_ddl(ddl::drop_table(B::DIALECT, m), m).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        id: Option<RecordId>,
+        values: &[Value],
+    ) -> Result<RecordId> {
+        let given = id.map(int_id).transpose()?;
+        let sql = render::insert(B::DIALECT, schema, given, values);
+        if B::DIALECT.returning() {
+            let mut new_id = None;
+            let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+                new_id = row.get_id(0)?;
+                Ok(())
+            };
+            let mut c = self.conn(tx).await?;
+            let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
+            B::fetch(c.get()?, sql, &mut sink, &map).await?;
+            return new_id.ok_or_else(|| Error::Driver {
+                message: format!("insert into {} returned no id", schema.table),
+                source: None,
+            });
+        }
+        let done = self.exec(tx, Some(schema), Op::Write, sql).await?;
+        match (given, done.last_id) {
+            (Some(id), _) => Ok(RecordId::Int(id)),
+            (None, Some(id)) => Ok(RecordId::Int(id)),
+            (None, None) => Err(Error::Driver {
+                message: format!("insert into {} returned no id", schema.table),
+                source: None,
+            }),
+        }
+    }
+
+    async fn update_by_id(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        id: RecordId,
+        values: &[Value],
+    ) -> Result<u64> {
+        let sql = render::update_by_id(B::DIALECT, schema, int_id(id)?, values);
+        let done = self.exec(tx, Some(schema), Op::Write, sql).await?;
+        Ok(done.rows)
+    }
+
+    async fn select(
+        &self,
+        tx: Option<&TxSlot>,
+        q: &Select<'_>,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let sql = render::select(B::DIALECT, q)?;
+        self.fetch(tx, Some(q.schema), sql, sink).await
+    }
+
+    async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {
+        self.ids(tx, q).await
+    }
+
+    async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
+        let mut n = 0i64;
+        let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+            n = row.get_i64(0)?.unwrap_or(0);
+            Ok(())
+        };
+        self.fetch(tx, Some(q.schema), render::count(B::DIALECT, q)?, &mut sink)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
+        let by_ids = self.resolve_paging(tx, q).await?;
+        let cond = by_ids.as_ref().unwrap_or(q.cond);
+        let sql = render::update(B::DIALECT, q.schema, cond, assigns)?;
+        Ok(self.exec(tx, Some(q.schema), Op::Write, sql).await?.rows)
+    }
+
+    async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
+        let by_ids = self.resolve_paging(tx, q).await?;
+        let cond = by_ids.as_ref().unwrap_or(q.cond);
+        let sql = render::delete(B::DIALECT, q.schema, cond)?;
+        Ok(self.exec(tx, Some(q.schema), Op::Delete, sql).await?.rows)
+    }
+
+    async fn begin(&self, level: Option<IsolationLevel>) -> Result<Box<dyn Any + Send>> {
+        let map = |e| errors::map(B::DIALECT, None, Op::Read, e);
+        let tx: SqlTx<B::DB> = match B::begin_statement(level) {
+            None => self.pool.begin().await.map_err(map)?,
+            Some(BeginWith::Replace(stmt)) => self.pool.begin_with(stmt).await.map_err(map)?,
+            Some(BeginWith::Before(stmt)) => {
+                let mut conn = self.pool.acquire().await.map_err(map)?;
+                B::execute(&mut conn, Sql::raw(B::DIALECT, stmt), &map).await?;
+                sqlx::Transaction::begin(conn, None).await.map_err(map)?
+            }
+        };
+        Ok(Box::new(tx))
+    }
+
+    async fn commit(&self, raw: Box<dyn Any + Send>) -> Result<()> {
+        let tx = raw
+            .downcast::<SqlTx<B::DB>>()
+            .map_err(|_| Error::TransactionFinished)?;
+        tx.commit()
+            .await
+            .map_err(|e| errors::map(B::DIALECT, None, Op::Write, e))
+    }
+
+    async fn rollback(&self, raw: Box<dyn Any + Send>) -> Result<()> {
+        let tx = raw
+            .downcast::<SqlTx<B::DB>>()
+            .map_err(|_| Error::TransactionFinished)?;
+        tx.rollback()
+            .await
+            .map_err(|e| errors::map(B::DIALECT, None, Op::Write, e))
+    }
+
+    async fn savepoint(&self, raw: &mut (dyn Any + Send), name: &str) -> Result<()> {
+        self.savepoint_stmt(raw, "SAVEPOINT ", name).await
+    }
+
+    async fn release_savepoint(&self, raw: &mut (dyn Any + Send), name: &str) -> Result<()> {
+        self.savepoint_stmt(raw, "RELEASE SAVEPOINT ", name).await
+    }
+
+    async fn rollback_to_savepoint(&self, raw: &mut (dyn Any + Send), name: &str) -> Result<()> {
+        self.savepoint_stmt(raw, "ROLLBACK TO SAVEPOINT ", name).await
+    }
+
+    async fn close(&self) {
+        self.pool.close().await
+    }
+}
+
+impl<B: Backend> SqlAdapter<B> {
+    async fn savepoint_stmt(&self, raw: &mut (dyn Any + Send), verb: &str, name: &str) -> Result<()> {
+        let tx = sql_tx::<B::DB>(raw)?;
+        let mut sql = Sql::new(B::DIALECT);
+        sql.push(verb).ident(name);
+        let map = |e| errors::map(B::DIALECT, None, Op::Write, e);
+        B::execute(&mut **tx, sql, &map).await.map(|_| ())
+    }
+}

@@ -1,0 +1,111 @@
+//! Schema statements: CREATE TABLE, ADD COLUMN, CREATE INDEX, ADD FOREIGN KEY.
+
+use cormo_core::integrity::IntegrityRule;
+use cormo_core::{ColumnDef, DefaultValue, IndexSpec, Integrity, ModelSchema};
+
+use crate::dialect::Dialect;
+use crate::render::Sql;
+
+fn column(s: &mut Sql, c: &ColumnDef) {
+    let ty = s.dialect.column_type(c.ty);
+    s.ident(c.name).push(" ").push(ty);
+    if !c.nullable {
+        s.push(" NOT NULL");
+    }
+    if let Some(d) = c.default {
+        s.push(" DEFAULT ");
+        // Defaults are literals from the derive; strings are quoted with
+        // doubled quotes, numbers and bools are plain.
+        match d {
+            DefaultValue::Bool(b) => s.push(if b { "TRUE" } else { "FALSE" }),
+            DefaultValue::Int(i) => s.push(&i.to_string()),
+            DefaultValue::Float(f) => s.push(&f.to_string()),
+            DefaultValue::Str(t) => s.push(&format!("'{}'", t.replace('\'', "''"))),
+        };
+    }
+}
+
+fn on_delete(action: Integrity) -> &'static str {
+    match action {
+        Integrity::Nullify => "SET NULL",
+        Integrity::Restrict => "RESTRICT",
+        Integrity::Delete => "CASCADE",
+        Integrity::Ignore => "NO ACTION",
+    }
+}
+
+fn references(s: &mut Sql, rule: &IntegrityRule) {
+    s.push("FOREIGN KEY (").ident(rule.column).push(") REFERENCES ");
+    s.ident(rule.parent.table).push(" (").ident("id").push(") ON DELETE ");
+    s.push(on_delete(rule.action));
+}
+
+/// `CREATE TABLE`; with `fks`, the foreign keys go inline (SQLite's only way).
+pub fn create_table(d: Dialect, schema: &ModelSchema, fks: &[&IntegrityRule]) -> Sql {
+    let mut s = Sql::new(d);
+    s.push("CREATE TABLE ").ident(schema.table).push(" (");
+    s.ident("id").push(" ").push(d.id_column());
+    for c in schema.columns {
+        s.push(", ");
+        column(&mut s, c);
+    }
+    for rule in fks {
+        s.push(", ");
+        references(&mut s, rule);
+    }
+    s.push(")");
+    if d == Dialect::Mysql {
+        s.push(" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci");
+    }
+    s
+}
+
+/// `ALTER TABLE … ADD COLUMN`. SQLite cannot add a NOT NULL column without
+/// a default, so there it is added nullable.
+pub fn add_column(d: Dialect, schema: &ModelSchema, c: &ColumnDef) -> Sql {
+    let mut s = Sql::new(d);
+    s.push("ALTER TABLE ").ident(schema.table).push(" ADD COLUMN ");
+    let mut c = *c;
+    if d == Dialect::Sqlite && c.default.is_none() {
+        c.nullable = true;
+    }
+    column(&mut s, &c);
+    s
+}
+
+pub fn create_index(d: Dialect, schema: &ModelSchema, index: &IndexSpec) -> Sql {
+    let mut s = Sql::new(d);
+    s.push(if index.unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " });
+    s.ident(&index.name).push(" ON ").ident(schema.table).push(" (");
+    for (i, c) in index.columns.iter().enumerate() {
+        if i > 0 {
+            s.push(", ");
+        }
+        s.ident(c);
+    }
+    s.push(")");
+    s
+}
+
+/// The constraint name of a rule's foreign key.
+pub fn foreign_key_name(rule: &IntegrityRule) -> String {
+    format!("{}_{}_fkey", rule.child.table, rule.column)
+}
+
+/// `ALTER TABLE child ADD CONSTRAINT … FOREIGN KEY … ON DELETE …`
+pub fn add_foreign_key(d: Dialect, rule: &IntegrityRule) -> Sql {
+    let mut s = Sql::new(d);
+    s.push("ALTER TABLE ").ident(rule.child.table).push(" ADD CONSTRAINT ");
+    s.ident(&foreign_key_name(rule)).push(" ");
+    references(&mut s, rule);
+    s
+}
+
+pub fn drop_table(d: Dialect, schema: &ModelSchema) -> Sql {
+    let mut s = Sql::new(d);
+    s.push("DROP TABLE IF EXISTS ").ident(schema.table);
+    if d == Dialect::Postgres {
+        s.push(" CASCADE");
+    }
+    s
+}

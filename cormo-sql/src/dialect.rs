@@ -1,0 +1,132 @@
+//! What differs between the SQL dialects: quoting, placeholders, types,
+//! paging. Everything else renders the same.
+
+use cormo_core::ColumnType;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Dialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+            Dialect::Mysql => "mysql",
+        }
+    }
+
+    /// Appends a quoted identifier. Identifiers come from the schema only;
+    /// quoting still doubles the quote character so any name is safe.
+    pub fn quote(self, out: &mut String, ident: &str) {
+        let q = if self == Dialect::Mysql { '`' } else { '"' };
+        out.push(q);
+        for c in ident.chars() {
+            if c == q {
+                out.push(q);
+            }
+            out.push(c);
+        }
+        out.push(q);
+    }
+
+    /// Appends the placeholder for the `n`th (1-based) parameter.
+    pub fn placeholder(self, out: &mut String, n: usize) {
+        match self {
+            Dialect::Postgres => {
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            _ => out.push('?'),
+        }
+    }
+
+    /// The column type in DDL.
+    pub fn column_type(self, ty: ColumnType) -> &'static str {
+        use ColumnType as T;
+        match (self, ty) {
+            (Dialect::Sqlite, T::String) => "TEXT",
+            (Dialect::Sqlite, T::Integer) => "INTEGER",
+            (Dialect::Sqlite, T::BigInteger | T::RecordId) => "BIGINT",
+            (Dialect::Sqlite, T::Number) => "DOUBLE",
+            (Dialect::Sqlite, T::Boolean) => "BOOLEAN",
+            // Epoch microseconds: sorts and compares exactly, unlike text.
+            (Dialect::Sqlite, T::Date) => "BIGINT",
+            (Dialect::Sqlite, T::Object) => "TEXT",
+            (Dialect::Sqlite, T::Blob) => "BLOB",
+
+            (Dialect::Postgres, T::String) => "CHARACTER VARYING(255)",
+            (Dialect::Postgres, T::Integer) => "INTEGER",
+            (Dialect::Postgres, T::BigInteger | T::RecordId) => "BIGINT",
+            (Dialect::Postgres, T::Number) => "DOUBLE PRECISION",
+            (Dialect::Postgres, T::Boolean) => "BOOLEAN",
+            (Dialect::Postgres, T::Date) => "TIMESTAMP(6) WITH TIME ZONE",
+            (Dialect::Postgres, T::Object) => "JSONB",
+            (Dialect::Postgres, T::Blob) => "BYTEA",
+
+            (Dialect::Mysql, T::String) => "VARCHAR(255)",
+            (Dialect::Mysql, T::Integer) => "INT",
+            (Dialect::Mysql, T::BigInteger | T::RecordId) => "BIGINT",
+            (Dialect::Mysql, T::Number) => "DOUBLE",
+            (Dialect::Mysql, T::Boolean) => "BOOLEAN",
+            (Dialect::Mysql, T::Date) => "DATETIME(6)",
+            (Dialect::Mysql, T::Object) => "JSON",
+            (Dialect::Mysql, T::Blob) => "LONGBLOB",
+        }
+    }
+
+    /// The `id` column definition.
+    pub fn id_column(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+            Dialect::Postgres => "BIGSERIAL PRIMARY KEY",
+            Dialect::Mysql => "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        }
+    }
+
+    /// Whether `INSERT ... RETURNING id` is available.
+    pub fn returning(self) -> bool {
+        self != Dialect::Mysql
+    }
+
+    /// Case-insensitive LIKE.
+    pub fn ilike(self) -> &'static str {
+        match self {
+            Dialect::Postgres => " ILIKE ",
+            _ => " LIKE ",
+        }
+    }
+
+    /// LIMIT / OFFSET, including an offset without a limit.
+    pub fn paging(self, out: &mut String, limit: Option<u64>, skip: Option<u64>) {
+        match (limit, skip) {
+            (None, None) => {}
+            (Some(l), None) => out.push_str(&format!(" LIMIT {l}")),
+            (Some(l), Some(s)) => out.push_str(&format!(" LIMIT {l} OFFSET {s}")),
+            (None, Some(s)) => match self {
+                Dialect::Sqlite => out.push_str(&format!(" LIMIT -1 OFFSET {s}")),
+                Dialect::Postgres => out.push_str(&format!(" OFFSET {s}")),
+                Dialect::Mysql => out.push_str(&format!(" LIMIT 18446744073709551615 OFFSET {s}")),
+            },
+        }
+    }
+}
+
+/// The escape character for LIKE patterns. Not a backslash, which MySQL
+/// string literals would interpret.
+pub const LIKE_ESCAPE: char = '!';
+
+/// Escapes `%`, `_` and the escape character so `text` matches literally.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if c == '%' || c == '_' || c == LIKE_ESCAPE {
+            out.push(LIKE_ESCAPE);
+        }
+        out.push(c);
+    }
+    out
+}

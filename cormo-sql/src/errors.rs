@@ -1,0 +1,131 @@
+//! Driver errors → cormo's typed errors, the same kinds on every dialect.
+
+use cormo_core::{Error, ModelSchema};
+use sqlx::error::ErrorKind;
+
+use crate::dialect::Dialect;
+
+/// What was being done, which decides what a constraint failure means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Read,
+    Write,
+    Delete,
+    Schema,
+}
+
+pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Error) -> Error {
+    let model = schema.map_or("record", |s| s.name);
+    let db = match e {
+        sqlx::Error::Database(db) => db,
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Configuration(_) => {
+            let message = format!("{}: {e}", d.name());
+            return Error::connection(message, e);
+        }
+        sqlx::Error::RowNotFound => return Error::NotFound { model },
+        other => {
+            let message = other.to_string();
+            return Error::driver(message, other);
+        }
+    };
+    let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+    let message = db.message().to_owned();
+    let mut kind = db.kind();
+    // SQLite reports an ON DELETE RESTRICT hit as a trigger constraint (1811)
+    // with the foreign-key message.
+    if d == Dialect::Sqlite && message.starts_with("FOREIGN KEY constraint failed") {
+        kind = ErrorKind::ForeignKeyViolation;
+    }
+    match kind {
+        ErrorKind::UniqueViolation => Error::Duplicated {
+            key: duplicated_key(d, db.constraint(), &message, schema),
+        },
+        ErrorKind::ForeignKeyViolation if op == Op::Delete => Error::Rejected {
+            model,
+            child: db.constraint().map(str::to_owned).or_else(|| db.table().map(str::to_owned)),
+        },
+        ErrorKind::ForeignKeyViolation => Error::ForeignKey {
+            message: format!("{model}: {message}"),
+        },
+        ErrorKind::NotNullViolation => Error::Validation {
+            column: null_column(d, &message).unwrap_or_else(|| "column".to_owned()),
+            message: "is required".to_owned(),
+        },
+        _ if is_missing_table(d, &code, &message) => Error::TableMissing {
+            table: schema.map_or_else(|| message.clone(), |s| s.table.to_owned()),
+        },
+        // Value too long / out of range for the column type.
+        _ if matches!(code.as_str(), "22001" | "22003" | "1406" | "1264") => Error::Validation {
+            column: schema.map_or("value", |s| s.name).to_owned(),
+            message: message.clone(),
+        },
+        _ => Error::Driver {
+            message: format!("{} error {code}: {message}", d.name()),
+            source: Some(Box::new(sqlx::Error::Database(db))),
+        },
+    }
+}
+
+fn is_missing_table(d: Dialect, code: &str, message: &str) -> bool {
+    match d {
+        Dialect::Postgres => code == "42P01",
+        Dialect::Mysql => code == "1146" || code == "42S02",
+        Dialect::Sqlite => message.starts_with("no such table"),
+    }
+}
+
+/// The column or index a unique violation names.
+fn duplicated_key(
+    d: Dialect,
+    constraint: Option<&str>,
+    message: &str,
+    schema: Option<&'static ModelSchema>,
+) -> String {
+    let raw = match d {
+        // "UNIQUE constraint failed: users.email[, users.x]"
+        Dialect::Sqlite => message
+            .rsplit(": ")
+            .next()
+            .map(|cols| {
+                cols.split(", ")
+                    .map(|c| c.rsplit('.').next().unwrap_or(c))
+                    .collect::<Vec<_>>()
+                    .join("_")
+            })
+            .unwrap_or_default(),
+        Dialect::Postgres => constraint.unwrap_or_default().to_owned(),
+        // "Duplicate entry 'x' for key 'users.users_email'" (MySQL 8) or 'users_email' (MariaDB)
+        Dialect::Mysql => message
+            .rsplit("for key '")
+            .next()
+            .map(|k| k.trim_end_matches('\''))
+            .map(|k| k.rsplit('.').next().unwrap_or(k).to_owned())
+            .unwrap_or_default(),
+    };
+    // Index names are `<table>_<col>`; report the column, as CORMO does.
+    match schema {
+        Some(s) => raw
+            .strip_prefix(&format!("{}_", s.table))
+            .map(str::to_owned)
+            .unwrap_or(raw),
+        None => raw,
+    }
+}
+
+/// The column a NOT NULL violation names.
+fn null_column(d: Dialect, message: &str) -> Option<String> {
+    match d {
+        // "NOT NULL constraint failed: users.name"
+        Dialect::Sqlite => message.rsplit('.').next().map(str::to_owned),
+        // "null value in column "name" of relation "users" violates not-null constraint"
+        Dialect::Postgres => message.split('"').nth(1).map(str::to_owned),
+        // "Column 'name' cannot be null"
+        Dialect::Mysql => message.split('\'').nth(1).map(str::to_owned),
+    }
+}

@@ -1,0 +1,373 @@
+//! Renders core's queries to SQL text plus an ordered parameter list.
+//! Values are always parameters; identifiers come from the schema.
+
+use cormo_core::{Assign, CmpOp, Cond, Dir, Error, LikeKind, ModelSchema, Result, Select, Value};
+
+use crate::dialect::{escape_like, Dialect, LIKE_ESCAPE};
+
+/// SQL being built, with its parameters.
+pub struct Sql {
+    pub dialect: Dialect,
+    pub text: String,
+    pub params: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(dialect: Dialect) -> Self {
+        Sql {
+            dialect,
+            text: String::with_capacity(128),
+            params: Vec::new(),
+        }
+    }
+
+    /// A fixed statement with no parameters.
+    pub fn raw(dialect: Dialect, text: &str) -> Self {
+        let mut s = Sql::new(dialect);
+        s.text.push_str(text);
+        s
+    }
+
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    pub fn ident(&mut self, name: &str) -> &mut Self {
+        self.dialect.quote(&mut self.text, name);
+        self
+    }
+
+    pub fn param(&mut self, v: Value) -> &mut Self {
+        self.params.push(v);
+        self.dialect.placeholder(&mut self.text, self.params.len());
+        self
+    }
+
+    /// `"id", "col1", "col2"…` in schema order.
+    pub fn all_columns(&mut self, schema: &ModelSchema) -> &mut Self {
+        self.ident("id");
+        for c in schema.columns {
+            self.push(", ").ident(c.name);
+        }
+        self
+    }
+
+    fn check_column(schema: &'static ModelSchema, column: &str) -> Result<()> {
+        if column == "id" || schema.column(column).is_some() {
+            Ok(())
+        } else {
+            Err(Error::UnknownColumn {
+                model: schema.name,
+                column: column.to_owned(),
+            })
+        }
+    }
+
+    /// ` WHERE …` unless the condition is always true.
+    pub fn where_clause(&mut self, schema: &'static ModelSchema, cond: &Cond) -> Result<()> {
+        if matches!(cond, Cond::True) {
+            return Ok(());
+        }
+        self.push(" WHERE ");
+        self.cond(schema, cond, false)
+    }
+
+    /// Renders a condition. Inside a NOT, comparisons are wrapped in
+    /// `COALESCE(…, FALSE)` so NULL columns count as "not matching" and the
+    /// negation includes them (CORMO's `$not`), uniformly across dialects.
+    fn cond(&mut self, schema: &'static ModelSchema, cond: &Cond, in_not: bool) -> Result<()> {
+        match cond {
+            Cond::True => {
+                self.push("1 = 1");
+            }
+            Cond::False => {
+                self.push("1 = 0");
+            }
+            Cond::And(list) | Cond::Or(list) => {
+                if list.is_empty() {
+                    self.push(if matches!(cond, Cond::And(_)) { "1 = 1" } else { "1 = 0" });
+                    return Ok(());
+                }
+                let sep = if matches!(cond, Cond::And(_)) { " AND " } else { " OR " };
+                self.push("(");
+                for (i, c) in list.iter().enumerate() {
+                    if i > 0 {
+                        self.push(sep);
+                    }
+                    self.cond(schema, c, in_not)?;
+                }
+                self.push(")");
+            }
+            Cond::Not(inner) => {
+                self.push("NOT (");
+                self.cond(schema, inner, true)?;
+                self.push(")");
+            }
+            Cond::IsNull { column } => {
+                Self::check_column(schema, column)?;
+                self.ident(column).push(" IS NULL");
+            }
+            Cond::Cmp { column, op, value } => {
+                Self::check_column(schema, column)?;
+                self.leaf(in_not, |s| {
+                    s.ident(column).push(match op {
+                        CmpOp::Eq => " = ",
+                        CmpOp::Ne => " <> ",
+                        CmpOp::Gt => " > ",
+                        CmpOp::Gte => " >= ",
+                        CmpOp::Lt => " < ",
+                        CmpOp::Lte => " <= ",
+                    });
+                    s.param(value.clone());
+                });
+            }
+            Cond::In { column, values } => {
+                Self::check_column(schema, column)?;
+                if values.is_empty() {
+                    self.push("1 = 0");
+                    return Ok(());
+                }
+                self.leaf(in_not, |s| {
+                    s.ident(column).push(" IN (");
+                    for (i, v) in values.iter().enumerate() {
+                        if i > 0 {
+                            s.push(", ");
+                        }
+                        s.param(v.clone());
+                    }
+                    s.push(")");
+                });
+            }
+            Cond::Like { column, kind, text } => {
+                Self::check_column(schema, column)?;
+                let escaped = escape_like(text);
+                let pattern = match kind {
+                    LikeKind::Contains => format!("%{escaped}%"),
+                    LikeKind::StartsWith => format!("{escaped}%"),
+                    LikeKind::EndsWith => format!("%{escaped}"),
+                };
+                let ilike = self.dialect.ilike();
+                self.leaf(in_not, |s| {
+                    s.ident(column).push(ilike);
+                    s.param(Value::Text(pattern));
+                    s.push(&format!(" ESCAPE '{LIKE_ESCAPE}'"));
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn leaf(&mut self, in_not: bool, f: impl FnOnce(&mut Self)) {
+        if in_not {
+            self.push("COALESCE(");
+            f(self);
+            self.push(", FALSE)");
+        } else {
+            f(self);
+        }
+    }
+
+    /// ` ORDER BY …` and paging.
+    pub fn order_and_paging(&mut self, q: &Select<'_>) -> Result<()> {
+        if !q.order.is_empty() {
+            self.push(" ORDER BY ");
+            for (i, o) in q.order.iter().enumerate() {
+                Self::check_column(q.schema, o.column)?;
+                if i > 0 {
+                    self.push(", ");
+                }
+                self.ident(o.column);
+                self.push(if o.dir == Dir::Desc { " DESC" } else { " ASC" });
+            }
+        }
+        self.dialect.paging(&mut self.text, q.limit, q.skip);
+        Ok(())
+    }
+}
+
+/// `SELECT id, cols… FROM t WHERE … ORDER BY … LIMIT …`
+pub fn select(d: Dialect, q: &Select<'_>) -> Result<Sql> {
+    let mut s = Sql::new(d);
+    s.push("SELECT ").all_columns(q.schema).push(" FROM ").ident(q.schema.table);
+    s.where_clause(q.schema, q.cond)?;
+    s.order_and_paging(q)?;
+    Ok(s)
+}
+
+/// `SELECT id FROM t WHERE …`
+pub fn select_ids(d: Dialect, q: &Select<'_>) -> Result<Sql> {
+    let mut s = Sql::new(d);
+    s.push("SELECT ").ident("id").push(" FROM ").ident(q.schema.table);
+    s.where_clause(q.schema, q.cond)?;
+    s.order_and_paging(q)?;
+    Ok(s)
+}
+
+/// `SELECT COUNT(*) …`; with paging, counts the page.
+pub fn count(d: Dialect, q: &Select<'_>) -> Result<Sql> {
+    if q.limit.is_none() && q.skip.is_none() {
+        let mut s = Sql::new(d);
+        s.push("SELECT COUNT(*) FROM ").ident(q.schema.table);
+        s.where_clause(q.schema, q.cond)?;
+        return Ok(s);
+    }
+    let inner = select_ids(d, q)?;
+    let mut s = Sql::new(d);
+    s.push("SELECT COUNT(*) FROM (").push(&inner.text).push(") AS ").ident("_c");
+    s.params = inner.params;
+    Ok(s)
+}
+
+/// `INSERT INTO t (…) VALUES (…)`, with `RETURNING id` where available.
+pub fn insert(d: Dialect, schema: &ModelSchema, id: Option<i64>, values: &[Value]) -> Sql {
+    let mut s = Sql::new(d);
+    s.push("INSERT INTO ").ident(schema.table);
+    let mut names: Vec<&str> = Vec::with_capacity(values.len() + 1);
+    if id.is_some() {
+        names.push("id");
+    }
+    names.extend(schema.columns.iter().map(|c| c.name));
+    if names.is_empty() {
+        s.push(if d == Dialect::Mysql { " () VALUES ()" } else { " DEFAULT VALUES" });
+    } else {
+        s.push(" (");
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                s.push(", ");
+            }
+            s.ident(n);
+        }
+        s.push(") VALUES (");
+        let mut first = true;
+        if let Some(id) = id {
+            s.param(Value::Int(id));
+            first = false;
+        }
+        for v in values {
+            if !first {
+                s.push(", ");
+            }
+            first = false;
+            s.param(v.clone());
+        }
+        s.push(")");
+    }
+    if d.returning() {
+        s.push(" RETURNING ").ident("id");
+    }
+    s
+}
+
+/// `UPDATE t SET every column WHERE id = ?`
+pub fn update_by_id(d: Dialect, schema: &ModelSchema, id: i64, values: &[Value]) -> Sql {
+    let mut s = Sql::new(d);
+    s.push("UPDATE ").ident(schema.table).push(" SET ");
+    for (i, (c, v)) in schema.columns.iter().zip(values).enumerate() {
+        if i > 0 {
+            s.push(", ");
+        }
+        s.ident(c.name).push(" = ").param(v.clone());
+    }
+    if schema.columns.is_empty() {
+        // Nothing to write; still report whether the row exists.
+        s.ident("id").push(" = ").ident("id");
+    }
+    s.push(" WHERE ").ident("id").push(" = ").param(Value::Int(id));
+    s
+}
+
+/// `UPDATE t SET … WHERE …` (paging is resolved to ids by the caller).
+pub fn update(d: Dialect, schema: &'static ModelSchema, cond: &Cond, assigns: &[Assign]) -> Result<Sql> {
+    let mut s = Sql::new(d);
+    s.push("UPDATE ").ident(schema.table).push(" SET ");
+    for (i, a) in assigns.iter().enumerate() {
+        if i > 0 {
+            s.push(", ");
+        }
+        let column = a.column();
+        if schema.column(column).is_none() {
+            return Err(Error::UnknownColumn {
+                model: schema.name,
+                column: column.to_owned(),
+            });
+        }
+        match a {
+            Assign::Set { value, .. } => {
+                s.ident(column).push(" = ").param(value.clone());
+            }
+            Assign::Inc { by, .. } => {
+                s.ident(column).push(" = ").ident(column).push(" + ").param(by.clone());
+            }
+        }
+    }
+    s.where_clause(schema, cond)?;
+    Ok(s)
+}
+
+/// `DELETE FROM t WHERE …` (paging is resolved to ids by the caller).
+pub fn delete(d: Dialect, schema: &'static ModelSchema, cond: &Cond) -> Result<Sql> {
+    let mut s = Sql::new(d);
+    s.push("DELETE FROM ").ident(schema.table);
+    s.where_clause(schema, cond)?;
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cormo_core::{ColumnDef, ColumnType};
+
+    static SCHEMA: ModelSchema = ModelSchema {
+        name: "User",
+        table: "users",
+        columns: &[ColumnDef {
+            field: "name",
+            name: "name",
+            ty: ColumnType::String,
+            nullable: true,
+            unique: false,
+            index: false,
+            default: None,
+        }],
+        associations: &[],
+        indexes: &[],
+    };
+
+    #[test]
+    fn not_includes_nulls_and_escapes_like() {
+        let cond = !Cond::Like {
+            column: "name",
+            kind: LikeKind::Contains,
+            text: "50%_!".into(),
+        };
+        let q = Select::filter(&SCHEMA, &cond);
+        let s = select(Dialect::Postgres, &q).unwrap();
+        assert_eq!(
+            s.text,
+            r#"SELECT "id", "name" FROM "users" WHERE NOT (COALESCE("name" ILIKE $1 ESCAPE '!', FALSE))"#
+        );
+        assert_eq!(s.params, vec![Value::Text("%50!%!_!!%".into())]);
+    }
+
+    #[test]
+    fn unknown_column_is_an_error() {
+        let cond = Cond::eq("nope", Value::Int(1));
+        let q = Select::filter(&SCHEMA, &cond);
+        assert!(matches!(
+            select(Dialect::Mysql, &q),
+            Err(Error::UnknownColumn { .. })
+        ));
+    }
+
+    #[test]
+    fn skip_without_limit() {
+        let q = Select {
+            skip: Some(5),
+            ..Select::filter(&SCHEMA, &Cond::True)
+        };
+        assert!(select(Dialect::Mysql, &q).unwrap().text.ends_with("LIMIT 18446744073709551615 OFFSET 5"));
+        assert!(select(Dialect::Sqlite, &q).unwrap().text.ends_with("LIMIT -1 OFFSET 5"));
+        assert!(select(Dialect::Postgres, &q).unwrap().text.ends_with(" OFFSET 5"));
+    }
+}

@@ -1,0 +1,195 @@
+//! SQLite through sqlx: embedded, in-memory for tests, a file for apps.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use cormo_core::{
+    Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
+    RowSink, Value,
+};
+use futures_util::TryStreamExt;
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
+    SqliteRow,
+};
+use sqlx::{Arguments, AssertSqlSafe, Row, Sqlite};
+
+use crate::adapter::{int_id, SqlAdapter};
+use crate::backend::{text_param, Backend, BeginWith, Done, MapErr};
+use crate::dialect::Dialect;
+use crate::errors::{self, Op};
+use crate::render::Sql;
+
+/// The SQLite backend.
+pub struct SqliteBackend;
+
+/// Opens a SQLite database: `sqlite::memory:` or `sqlite://path.db`
+/// (created if missing). Foreign keys are enforced on every pooled
+/// connection. An in-memory database lives on a single connection, since
+/// each connection would otherwise see its own empty database.
+pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
+    let map = |e| errors::map(Dialect::Sqlite, None, Op::Read, e);
+    let memory = opts.url.contains(":memory:") || opts.url.contains("mode=memory");
+    let mut co = SqliteConnectOptions::from_str(&opts.url)
+        .map_err(map)?
+        .create_if_missing(true)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(5));
+    if !memory {
+        co = co.journal_mode(SqliteJournalMode::Wal);
+    }
+    let mut pool = SqlitePoolOptions::new().acquire_timeout(opts.acquire_timeout);
+    pool = if memory {
+        pool.max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        pool.max_connections(opts.max_connections)
+            .min_connections(opts.min_connections)
+            .idle_timeout(opts.idle_timeout)
+    };
+    let pool = pool.connect_with(co).await.map_err(map)?;
+    Ok(Connection::from_adapter(
+        Box::new(SqlAdapter::<SqliteBackend>::new(pool)),
+        opts,
+    ))
+}
+
+fn arguments(params: Vec<Value>) -> Result<SqliteArguments> {
+    let mut args = SqliteArguments::default();
+    for v in params {
+        let r = match v {
+            Value::Null => args.add(None::<i64>),
+            Value::Bool(b) => args.add(b),
+            Value::Int(i) => args.add(i),
+            Value::Float(f) => args.add(f),
+            Value::Text(s) => args.add(s),
+            Value::Bytes(b) => args.add(b),
+            Value::DateTime(t) => args.add(t.timestamp_micros()),
+            Value::Json(j) => args.add(j.to_string()),
+            Value::Id(id) => args.add(int_id(id)?),
+        };
+        r.map_err(|e| Error::Driver {
+            message: format!("cannot bind a parameter: {e}"),
+            source: Some(e),
+        })?;
+    }
+    Ok(args)
+}
+
+fn decode_err(e: sqlx::Error) -> Error {
+    Error::driver(format!("cannot decode a column: {e}"), e)
+}
+
+struct Reader<'r>(&'r SqliteRow);
+
+impl RowReader for Reader<'_> {
+    fn get_bool(&mut self, idx: usize) -> Result<Option<bool>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_i64(&mut self, idx: usize) -> Result<Option<i64>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_f64(&mut self, idx: usize) -> Result<Option<f64>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_string(&mut self, idx: usize) -> Result<Option<String>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_bytes(&mut self, idx: usize) -> Result<Option<Vec<u8>>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_datetime(&mut self, idx: usize) -> Result<Option<DateTime<Utc>>> {
+        let micros: Option<i64> = self.0.try_get(idx).map_err(decode_err)?;
+        micros
+            .map(|m| {
+                DateTime::from_timestamp_micros(m).ok_or_else(|| Error::Driver {
+                    message: format!("stored date {m} is out of range"),
+                    source: None,
+                })
+            })
+            .transpose()
+    }
+    fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>> {
+        let text: Option<String> = self.0.try_get(idx).map_err(decode_err)?;
+        text.map(|t| serde_json::from_str(&t).map_err(|e| Error::driver("stored JSON is invalid", e)))
+            .transpose()
+    }
+    fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>> {
+        Ok(self.get_i64(idx)?.map(RecordId::Int))
+    }
+}
+
+impl Backend for SqliteBackend {
+    type DB = Sqlite;
+    const DIALECT: Dialect = Dialect::Sqlite;
+
+    fn capabilities() -> Capabilities {
+        Capabilities {
+            backend: "sqlite",
+            native_foreign_keys: true,
+            transactions: true,
+            savepoints: true,
+            isolation_levels: &[IsolationLevel::Serializable],
+        }
+    }
+
+    async fn execute<'a>(conn: &'a mut SqliteConnection, sql: Sql, map: MapErr<'a>) -> Result<Done> {
+        let args = arguments(sql.params)?;
+        let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
+            .execute(conn)
+            .await
+            .map_err(map)?;
+        Ok(Done {
+            rows: r.rows_affected(),
+            last_id: Some(r.last_insert_rowid()),
+        })
+    }
+
+    async fn fetch<'a, 's: 'a>(
+        conn: &'a mut SqliteConnection,
+        sql: Sql,
+        sink: &'a mut RowSink<'s>,
+        map: MapErr<'a>,
+    ) -> Result<()> {
+        let args = arguments(sql.params)?;
+        let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
+        while let Some(row) = rows.try_next().await.map_err(map)? {
+            sink(&mut Reader(&row))?;
+        }
+        Ok(())
+    }
+
+    fn begin_statement(_level: Option<IsolationLevel>) -> Option<BeginWith> {
+        // SQLite transactions are serializable; core admits no other level.
+        None
+    }
+
+    fn tables_sql() -> Sql {
+        Sql::raw(
+            Dialect::Sqlite,
+            "SELECT name FROM sqlite_master WHERE type = 'table'",
+        )
+    }
+
+    fn columns_sql(table: &str) -> Sql {
+        let mut s = Sql::raw(Dialect::Sqlite, "SELECT name FROM pragma_table_info(");
+        text_param(&mut s, table);
+        s.push(")");
+        s
+    }
+
+    fn indexes_sql(table: &str) -> Sql {
+        let mut s = Sql::raw(Dialect::Sqlite, "SELECT name FROM pragma_index_list(");
+        text_param(&mut s, table);
+        s.push(")");
+        s
+    }
+
+    fn foreign_keys_sql(_table: &str) -> Option<Sql> {
+        // SQLite cannot add a foreign key to an existing table; they are
+        // created inline with the table.
+        None
+    }
+}

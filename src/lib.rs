@@ -1,0 +1,85 @@
+//! # cormo
+//!
+//! A Rust ORM after [CORMO](https://github.com/croquiscom/cormo): one model
+//! definition that runs unchanged on SQLite, PostgreSQL, MySQL/MariaDB and
+//! MongoDB, with associations and referential integrity that just work.
+//!
+//! ```ignore
+//! use cormo::prelude::*;
+//!
+//! #[derive(Model, Debug, Default)]
+//! #[has_many(Post, integrity = "delete")]
+//! pub struct User {
+//!     pub id: Id,
+//!     pub name: String,
+//!     pub age: i32,
+//! }
+//!
+//! #[derive(Model, Debug, Default)]
+//! #[belongs_to(User)]
+//! pub struct Post {
+//!     pub id: Id,
+//!     pub title: String,
+//!     pub body: String,
+//!     pub user_id: Option<RecordId>,
+//! }
+//!
+//! let db = cormo::connect("sqlite::memory:").await?;
+//! db.register::<User>();
+//! db.apply_schemas().await?;
+//! let user = User::create(&db, User { name: "John".into(), age: 27, ..Default::default() }).await?;
+//! let posts = user.posts(&db).await?;
+//! ```
+//!
+//! Backends are cargo features: `sqlite`, `postgres`, `mysql`, `mongodb`.
+//! See the guide in `docs/` for associations, integrity, queries and
+//! transactions.
+//!
+//! ## The derive
+//!
+//! - A model is a struct with named fields and a field `id: Id`.
+//! - Struct attributes: `#[cormo(table = "...")]`,
+//!   `#[has_many(Target, as = "...", foreign_key = "...", integrity = "ignore|nullify|restrict|delete")]`,
+//!   `#[has_one(...)]` (same options), `#[belongs_to(Target, as = "...", foreign_key = "...", required)]`.
+//! - Field attributes: `#[cormo(name = "db_name", unique, index, default = literal)]`.
+//! - The child declares its foreign-key field (`user_id: Option<RecordId>`,
+//!   or `RecordId` when required).
+
+pub use cormo_core::{
+    Assign, AssocKind, Capabilities, Col, ColumnType, Cond, ConnectOptions, Connection, Dir,
+    Error, Executor, FieldType, Id, IdArg, Integrity, IsolationLevel, Model, ModelSchema, Order,
+    Query, RecordId, Result, Transaction, Value,
+};
+pub use cormo_derive::Model;
+
+mod connect;
+pub use connect::{connect, connect_with};
+
+/// Everything a model file needs: `use cormo::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Connection, Error, Executor, Id, Model, RecordId, Result, Transaction};
+}
+
+/// Support for generated code. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use cormo_core::assoc::{self, ForeignKey};
+    pub use cormo_core::{
+        AssocDef, AssocKind, Col, ColumnDef, DefaultValue, FieldType, Id, Integrity, Model,
+        ModelSchema, Result, RowReader, Value,
+    };
+
+    /// Reads column 0, the id, of a stored row.
+    pub fn read_id(row: &mut dyn RowReader) -> Result<Id> {
+        match row.get_id(0)? {
+            Some(id) => Ok(Id::persisted(id)),
+            None => Err(cormo_core::Error::validation("id", "is null")),
+        }
+    }
+
+    /// Compile-time check: a foreign-key field is `RecordId` or `Option<RecordId>`.
+    pub fn assert_foreign_key<F: ForeignKey>(_: &F) {}
+
+    /// Compile-time check: an association target is a model.
+    pub fn assert_model<M: Model>() {}
+}

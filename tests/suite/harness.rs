@@ -1,0 +1,103 @@
+//! Gives each test its own empty database on the backend under test, so
+//! tests run in parallel and rerun cleanly after a failure.
+
+use cormo::Connection;
+
+/// Test database URLs; override to point the suite at other servers.
+pub const POSTGRES_URL_VAR: &str = "CORMO_TEST_POSTGRES_URL";
+pub const MYSQL_URL_VAR: &str = "CORMO_TEST_MYSQL_URL";
+pub const MONGODB_URL_VAR: &str = "CORMO_TEST_MONGODB_URL";
+
+pub const POSTGRES_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/test";
+pub const MYSQL_DEFAULT: &str = "mysql://root@127.0.0.1:3306/test";
+pub const MONGODB_DEFAULT: &str = "mongodb://127.0.0.1:27017/?directConnection=true";
+
+pub fn url(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.to_owned())
+}
+
+/// Replaces the database path of a URL (`scheme://auth@host/db?opts`).
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{db}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// A short, valid database name for a test.
+pub fn db_name(test: &str) -> String {
+    let mut name = format!("cormo_t_{test}");
+    name.truncate(63);
+    name
+}
+
+pub async fn sqlite(test: &str) -> Connection {
+    let dir = std::env::temp_dir().join("cormo-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{test}.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    cormo::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap()
+}
+
+pub async fn postgres(test: &str) -> Connection {
+    use sqlx::Connection as _;
+    let admin_url = url(POSTGRES_URL_VAR, POSTGRES_DEFAULT);
+    let name = db_name(test);
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await.unwrap();
+    let create = format!("CREATE DATABASE \"{name}\"");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut admin).await.unwrap();
+    admin.close().await.unwrap();
+    let opts = cormo::ConnectOptions::new(with_database(&admin_url, &name)).max_connections(4);
+    cormo::connect_with(opts).await.unwrap()
+}
+
+pub async fn mysql(test: &str) -> Connection {
+    use sqlx::Connection as _;
+    let admin_url = url(MYSQL_URL_VAR, MYSQL_DEFAULT);
+    let name = db_name(test);
+    let mut admin = sqlx::MySqlConnection::connect(&admin_url).await.unwrap();
+    let drop = format!("DROP DATABASE IF EXISTS `{name}`");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await.unwrap();
+    let create = format!("CREATE DATABASE `{name}`");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut admin).await.unwrap();
+    admin.close().await.unwrap();
+    let opts = cormo::ConnectOptions::new(with_database(&admin_url, &name)).max_connections(4);
+    cormo::connect_with(opts).await.unwrap()
+}
+
+pub async fn mongodb(test: &str) -> Connection {
+    let base = url(MONGODB_URL_VAR, MONGODB_DEFAULT);
+    let name = db_name(test);
+    let client = mongodb::Client::with_uri_str(&base).await.unwrap();
+    client.database(&name).drop().await.unwrap();
+    cormo::connect(&with_database(&base, &name)).await.unwrap()
+}
+
+#[test]
+fn with_database_replaces_the_path() {
+    assert_eq!(
+        with_database("postgres://u@h:1/test", "x"),
+        "postgres://u@h:1/x"
+    );
+    assert_eq!(
+        with_database("mongodb://h:1/?directConnection=true", "x"),
+        "mongodb://h:1/x?directConnection=true"
+    );
+    assert_eq!(with_database("mysql://root@h:3306", "x"), "mysql://root@h:3306/x");
+}

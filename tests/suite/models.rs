@@ -1,0 +1,188 @@
+//! The models the suite uses: the seed's User / Post, and small model
+//! families for each integrity mode.
+
+use chrono::{DateTime, Utc};
+use cormo::prelude::*;
+
+// --- the seed ---
+
+#[derive(Model, Debug, Default)]
+#[has_many(Post)]
+#[has_one(Computer)]
+pub struct User {
+    pub id: Id,
+    pub name: String,
+    pub age: i32,
+}
+
+#[derive(Model, Debug, Default)]
+#[belongs_to(User)]
+#[has_many(Post, as = "comments", foreign_key = "parent_post_id", integrity = "delete")]
+#[belongs_to(Post, as = "parent_post")]
+pub struct Post {
+    pub id: Id,
+    pub title: String,
+    pub body: String,
+    pub user_id: Option<RecordId>,
+    pub parent_post_id: Option<RecordId>,
+}
+
+#[derive(Model, Debug, Default)]
+#[belongs_to(User)]
+pub struct Computer {
+    pub id: Id,
+    pub brand: String,
+    pub user_id: Option<RecordId>,
+}
+
+// --- every column type ---
+
+#[derive(Model, Debug, Default, Clone)]
+pub struct Sample {
+    pub id: Id,
+    pub text: String,
+    pub small: i32,
+    pub big: i64,
+    pub ratio: f64,
+    pub flag: bool,
+    pub at: Option<DateTime<Utc>>,
+    pub doc: Option<serde_json::Value>,
+    pub data: Option<Vec<u8>>,
+    pub maybe_text: Option<String>,
+    pub maybe_int: Option<i32>,
+    #[cormo(unique)]
+    pub code: Option<String>,
+}
+
+// --- integrity: one family per rule ---
+
+#[derive(Model, Debug, Default)]
+#[has_many(NPost, integrity = "nullify")]
+pub struct NUser {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Default)]
+#[belongs_to(NUser)]
+pub struct NPost {
+    pub id: Id,
+    pub title: String,
+    pub n_user_id: Option<RecordId>,
+}
+
+#[derive(Model, Debug, Default)]
+#[has_many(RPost, integrity = "restrict")]
+#[has_one(RProfile, integrity = "restrict")]
+pub struct RUser {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Default)]
+#[belongs_to(RUser)]
+pub struct RPost {
+    pub id: Id,
+    pub title: String,
+    pub r_user_id: Option<RecordId>,
+}
+
+#[derive(Model, Debug, Default)]
+#[belongs_to(RUser)]
+pub struct RProfile {
+    pub id: Id,
+    pub bio: String,
+    pub r_user_id: Option<RecordId>,
+}
+
+/// Delete cascades two levels: DUser → DPost → DComment.
+#[derive(Model, Debug, Default)]
+#[has_many(DPost, integrity = "delete")]
+pub struct DUser {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model, Debug)]
+#[belongs_to(DUser, required)]
+#[has_many(DComment, integrity = "delete")]
+pub struct DPost {
+    pub id: Id,
+    pub title: String,
+    pub d_user_id: RecordId,
+}
+
+#[derive(Model, Debug, Default)]
+#[belongs_to(DPost)]
+pub struct DComment {
+    pub id: Id,
+    pub body: String,
+    pub d_post_id: Option<RecordId>,
+}
+
+/// Mixed: MUser deletes its MPosts; deleting an MPost nullifies its MComments.
+#[derive(Model, Debug, Default)]
+#[has_many(MPost, integrity = "delete")]
+pub struct MUser {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Default)]
+#[belongs_to(MUser)]
+#[has_many(MComment, integrity = "nullify")]
+pub struct MPost {
+    pub id: Id,
+    pub title: String,
+    pub m_user_id: Option<RecordId>,
+}
+
+#[derive(Model, Debug, Default)]
+#[belongs_to(MPost)]
+pub struct MComment {
+    pub id: Id,
+    pub body: String,
+    pub m_post_id: Option<RecordId>,
+}
+
+/// Delete cascade whose grandchildren restrict: deleting an XUser must be
+/// rejected as a whole, deleting nothing.
+#[derive(Model, Debug, Default)]
+#[has_many(XPost, integrity = "delete")]
+pub struct XUser {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Default)]
+#[belongs_to(XUser)]
+#[has_many(XComment, integrity = "restrict")]
+pub struct XPost {
+    pub id: Id,
+    pub title: String,
+    pub x_user_id: Option<RecordId>,
+}
+
+#[derive(Model, Debug, Default)]
+#[belongs_to(XPost)]
+pub struct XComment {
+    pub id: Id,
+    pub body: String,
+    pub x_post_id: Option<RecordId>,
+}
+
+/// Reserved words as table and column names.
+#[derive(Model, Debug, Default)]
+#[cormo(table = "order")]
+pub struct Order {
+    pub id: Id,
+    #[cormo(name = "group")]
+    pub group_name: String,
+    pub select: i32,
+}
+
+#[derive(Model, Debug, Default)]
+pub struct Person {
+    pub id: Id,
+    pub name: String,
+}

@@ -1,0 +1,111 @@
+//! Transactions: closure and explicit forms, rollback on drop, nesting, and
+//! every operation (association loads included) inside one.
+
+use cormo::prelude::*;
+
+use super::models::*;
+
+async fn setup(db: &Connection) {
+    db.register::<User>().register::<DUser>();
+    db.apply_schemas().await.unwrap();
+}
+
+fn user(name: &str) -> User {
+    User {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
+pub async fn transaction_closure_commits(db: &Connection) {
+    setup(db).await;
+    let id = db
+        .transaction(|tx| async move {
+            let u = User::create(&tx, user("a")).await?;
+            Post::create(&tx, Post { title: "t".into(), body: "b".into(), user_id: u.id.get(), ..Default::default() })
+                .await?;
+            // Association loads run inside the transaction and see its writes.
+            assert_eq!(u.posts(&tx).await?.len(), 1);
+            Ok::<_, Error>(u.id.get())
+        })
+        .await
+        .unwrap();
+    assert_eq!(User::find(db, id).await.unwrap().name, "a");
+    assert_eq!(Post::query().count(db).await.unwrap(), 1);
+}
+
+pub async fn transaction_closure_rolls_back_on_err(db: &Connection) {
+    setup(db).await;
+    let err = db
+        .transaction(|tx| async move {
+            User::create(&tx, user("a")).await?;
+            // A failing statement inside: the whole transaction goes.
+            User::find(&tx, 999_999).await?;
+            Ok::<_, Error>(())
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }));
+    assert_eq!(User::query().count(db).await.unwrap(), 0);
+}
+
+pub async fn transaction_explicit_and_drop(db: &Connection) {
+    setup(db).await;
+    let tx = db.begin().await.unwrap();
+    User::create(&tx, user("kept")).await.unwrap();
+    tx.commit().await.unwrap();
+    // Finished: further use is a typed error, not a hang or a panic.
+    let err = User::create(&tx, user("late")).await.unwrap_err();
+    assert!(matches!(err, Error::TransactionFinished), "{err:?}");
+    assert!(matches!(tx.commit().await, Err(Error::TransactionFinished)));
+
+    {
+        let tx = db.begin().await.unwrap();
+        User::create(&tx, user("dropped")).await.unwrap();
+        // dropped without commit
+    }
+    let tx = db.begin().await.unwrap();
+    User::create(&tx, user("rolled back")).await.unwrap();
+    tx.rollback().await.unwrap();
+
+    let names: Vec<String> = User::query().all(db).await.unwrap().into_iter().map(|u| u.name).collect();
+    assert_eq!(names, ["kept"]);
+}
+
+pub async fn transaction_cascade_inside(db: &Connection) {
+    setup(db).await;
+    let mut u = DUser::create(db, DUser { name: "u".into(), ..Default::default() }).await.unwrap();
+    DPost::create(db, DPost { id: Id::default(), title: "p".into(), d_user_id: u.id.get().unwrap() })
+        .await
+        .unwrap();
+    let tx = db.begin().await.unwrap();
+    u.destroy(&tx).await.unwrap();
+    assert_eq!(DPost::query().count(&tx).await.unwrap(), 0);
+    tx.rollback().await.unwrap();
+    assert_eq!(DPost::query().count(db).await.unwrap(), 1);
+    assert_eq!(DUser::query().count(db).await.unwrap(), 1);
+}
+
+pub async fn transaction_nested_savepoints(db: &Connection) {
+    setup(db).await;
+    let outer = db.begin().await.unwrap();
+    User::create(&outer, user("outer")).await.unwrap();
+
+    let inner = outer.begin().await.unwrap();
+    User::create(&inner, user("inner rolled back")).await.unwrap();
+    inner.rollback().await.unwrap();
+
+    let inner = outer.begin().await.unwrap();
+    User::create(&inner, user("inner kept")).await.unwrap();
+    inner.commit().await.unwrap();
+
+    {
+        let inner = outer.begin().await.unwrap();
+        User::create(&inner, user("inner dropped")).await.unwrap();
+    }
+    outer.commit().await.unwrap();
+
+    let mut names: Vec<String> = User::query().all(db).await.unwrap().into_iter().map(|u| u.name).collect();
+    names.sort();
+    assert_eq!(names, ["inner kept", "outer"]);
+}
