@@ -39,6 +39,12 @@ impl Sql {
     }
 
     pub fn param(&mut self, v: Value) -> &mut Self {
+        if v.is_null() {
+            // A literal NULL takes its type from the column; a typed NULL
+            // parameter would not (PostgreSQL rejects int8 NULL into text).
+            self.text.push_str("NULL");
+            return self;
+        }
         self.params.push(v);
         self.dialect.placeholder(&mut self.text, self.params.len());
         self

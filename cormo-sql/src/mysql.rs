@@ -1,0 +1,201 @@
+//! MySQL and MariaDB through sqlx. SQL is kept to what both accept.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use cormo_core::{
+    Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
+    RowSink, Value,
+};
+use futures_util::TryStreamExt;
+use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlConnection, MySqlPoolOptions, MySqlRow};
+use sqlx::{Arguments, AssertSqlSafe, MySql, Row};
+
+use crate::adapter::{int_id, SqlAdapter};
+use crate::backend::{text_param, Backend, BeginWith, Done, MapErr};
+use crate::dialect::Dialect;
+use crate::errors::{self, Op};
+use crate::render::Sql;
+
+/// The MySQL / MariaDB backend.
+pub struct MySqlBackend;
+
+/// Opens a pool on `mysql://user[:password]@host[:port]/database`.
+pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
+    let map = |e| errors::map(Dialect::Mysql, None, Op::Read, e);
+    let url = opts.url.replacen("mariadb://", "mysql://", 1);
+    let co = MySqlConnectOptions::from_str(&url)
+        .map_err(map)?
+        .charset("utf8mb4");
+    let pool = MySqlPoolOptions::new()
+        .max_connections(opts.max_connections)
+        .min_connections(opts.min_connections)
+        .acquire_timeout(opts.acquire_timeout)
+        .idle_timeout(opts.idle_timeout)
+        .test_before_acquire(true)
+        .connect_with(co)
+        .await
+        .map_err(map)?;
+    Ok(Connection::from_adapter(
+        Box::new(SqlAdapter::<MySqlBackend>::new(pool)),
+        opts,
+    ))
+}
+
+fn arguments(params: Vec<Value>) -> Result<MySqlArguments> {
+    let mut args = MySqlArguments::default();
+    for v in params {
+        let r = match v {
+            Value::Null => args.add(None::<String>),
+            Value::Bool(b) => args.add(b),
+            Value::Int(i) => args.add(i),
+            Value::Float(f) => args.add(f),
+            Value::Text(s) => args.add(s),
+            Value::Bytes(b) => args.add(b),
+            Value::DateTime(t) => args.add(t),
+            // JSON travels as text; MariaDB's JSON is LONGTEXT.
+            Value::Json(j) => args.add(j.to_string()),
+            Value::Id(id) => args.add(int_id(id)?),
+        };
+        r.map_err(|e| Error::Driver {
+            message: format!("cannot bind a parameter: {e}"),
+            source: Some(e),
+        })?;
+    }
+    Ok(args)
+}
+
+fn decode_err(e: sqlx::Error) -> Error {
+    Error::driver(format!("cannot decode a column: {e}"), e)
+}
+
+struct Reader<'r>(&'r MySqlRow);
+
+impl RowReader for Reader<'_> {
+    fn get_bool(&mut self, idx: usize) -> Result<Option<bool>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_i64(&mut self, idx: usize) -> Result<Option<i64>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_f64(&mut self, idx: usize) -> Result<Option<f64>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_string(&mut self, idx: usize) -> Result<Option<String>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_bytes(&mut self, idx: usize) -> Result<Option<Vec<u8>>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_datetime(&mut self, idx: usize) -> Result<Option<DateTime<Utc>>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>> {
+        // MariaDB returns JSON as text; MySQL 8 as its JSON type.
+        let text = match self.0.try_get::<Option<String>, _>(idx) {
+            Ok(t) => t,
+            Err(sqlx::Error::ColumnDecode { .. }) => {
+                return self.0.try_get(idx).map_err(decode_err);
+            }
+            Err(e) => return Err(decode_err(e)),
+        };
+        text.map(|t| serde_json::from_str(&t).map_err(|e| Error::driver("stored JSON is invalid", e)))
+            .transpose()
+    }
+    fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>> {
+        Ok(self.get_i64(idx)?.map(RecordId::Int))
+    }
+}
+
+impl Backend for MySqlBackend {
+    type DB = MySql;
+    const DIALECT: Dialect = Dialect::Mysql;
+
+    fn capabilities() -> Capabilities {
+        Capabilities {
+            backend: "mysql",
+            native_foreign_keys: true,
+            transactions: true,
+            savepoints: true,
+            isolation_levels: &[
+                IsolationLevel::ReadUncommitted,
+                IsolationLevel::ReadCommitted,
+                IsolationLevel::RepeatableRead,
+                IsolationLevel::Serializable,
+            ],
+        }
+    }
+
+    async fn execute<'a>(conn: &'a mut MySqlConnection, sql: Sql, map: MapErr<'a>) -> Result<Done> {
+        let args = arguments(sql.params)?;
+        let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
+            .execute(conn)
+            .await
+            .map_err(map)?;
+        Ok(Done {
+            rows: r.rows_affected(),
+            last_id: i64::try_from(r.last_insert_id()).ok().filter(|id| *id != 0),
+        })
+    }
+
+    async fn fetch<'a, 's: 'a>(
+        conn: &'a mut MySqlConnection,
+        sql: Sql,
+        sink: &'a mut RowSink<'s>,
+        map: MapErr<'a>,
+    ) -> Result<()> {
+        let args = arguments(sql.params)?;
+        let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
+        while let Some(row) = rows.try_next().await.map_err(map)? {
+            sink(&mut Reader(&row))?;
+        }
+        Ok(())
+    }
+
+    fn begin_statement(level: Option<IsolationLevel>) -> Option<BeginWith> {
+        // MySQL sets the level for the next transaction, before it starts.
+        level.map(|l| {
+            BeginWith::Before(match l {
+                IsolationLevel::ReadUncommitted => "SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED",
+                IsolationLevel::ReadCommitted => "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+                IsolationLevel::RepeatableRead => "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                IsolationLevel::Serializable => "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+            })
+        })
+    }
+
+    fn tables_sql() -> Sql {
+        Sql::raw(
+            Dialect::Mysql,
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE()",
+        )
+    }
+
+    fn columns_sql(table: &str) -> Sql {
+        let mut s = Sql::raw(
+            Dialect::Mysql,
+            "SELECT CAST(column_name AS CHAR) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ",
+        );
+        text_param(&mut s, table);
+        s
+    }
+
+    fn indexes_sql(table: &str) -> Sql {
+        let mut s = Sql::raw(
+            Dialect::Mysql,
+            "SELECT DISTINCT CAST(index_name AS CHAR) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ",
+        );
+        text_param(&mut s, table);
+        s
+    }
+
+    fn foreign_keys_sql(table: &str) -> Option<Sql> {
+        let mut s = Sql::raw(
+            Dialect::Mysql,
+            "SELECT CAST(column_name AS CHAR) FROM information_schema.key_column_usage \
+             WHERE table_schema = DATABASE() AND referenced_table_name IS NOT NULL AND table_name = ",
+        );
+        text_param(&mut s, table);
+        Some(s)
+    }
+}

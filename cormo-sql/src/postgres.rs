@@ -1,0 +1,198 @@
+//! PostgreSQL through sqlx.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use cormo_core::{
+    Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
+    RowSink, Value,
+};
+use futures_util::TryStreamExt;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
+use sqlx::{Arguments, AssertSqlSafe, Postgres, Row};
+
+use crate::adapter::{int_id, SqlAdapter};
+use crate::backend::{text_param, Backend, BeginWith, Done, MapErr};
+use crate::dialect::Dialect;
+use crate::errors::{self, Op};
+use crate::render::Sql;
+
+/// The PostgreSQL backend.
+pub struct PgBackend;
+
+/// Opens a pool on `postgres://user[:password]@host[:port]/database`.
+pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
+    let map = |e| errors::map(Dialect::Postgres, None, Op::Read, e);
+    let co = PgConnectOptions::from_str(&opts.url).map_err(map)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(opts.max_connections)
+        .min_connections(opts.min_connections)
+        .acquire_timeout(opts.acquire_timeout)
+        .idle_timeout(opts.idle_timeout)
+        .test_before_acquire(true)
+        .connect_with(co)
+        .await
+        .map_err(map)?;
+    Ok(Connection::from_adapter(
+        Box::new(SqlAdapter::<PgBackend>::new(pool)),
+        opts,
+    ))
+}
+
+fn arguments(params: Vec<Value>) -> Result<PgArguments> {
+    let mut args = PgArguments::default();
+    for v in params {
+        let r = match v {
+            Value::Null => args.add(None::<String>),
+            Value::Bool(b) => args.add(b),
+            Value::Int(i) => args.add(i),
+            Value::Float(f) => args.add(f),
+            Value::Text(s) => args.add(s),
+            Value::Bytes(b) => args.add(b),
+            Value::DateTime(t) => args.add(t),
+            Value::Json(j) => args.add(sqlx::types::Json(j)),
+            Value::Id(id) => args.add(int_id(id)?),
+        };
+        r.map_err(|e| Error::Driver {
+            message: format!("cannot bind a parameter: {e}"),
+            source: Some(e),
+        })?;
+    }
+    Ok(args)
+}
+
+fn decode_err(e: sqlx::Error) -> Error {
+    Error::driver(format!("cannot decode a column: {e}"), e)
+}
+
+struct Reader<'r>(&'r PgRow);
+
+impl RowReader for Reader<'_> {
+    fn get_bool(&mut self, idx: usize) -> Result<Option<bool>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_i64(&mut self, idx: usize) -> Result<Option<i64>> {
+        // INTEGER columns are INT4; PostgreSQL types are strict.
+        match self.0.try_get::<Option<i64>, _>(idx) {
+            Ok(v) => Ok(v),
+            Err(sqlx::Error::ColumnDecode { .. }) => self
+                .0
+                .try_get::<Option<i32>, _>(idx)
+                .map(|v| v.map(i64::from))
+                .map_err(decode_err),
+            Err(e) => Err(decode_err(e)),
+        }
+    }
+    fn get_f64(&mut self, idx: usize) -> Result<Option<f64>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_string(&mut self, idx: usize) -> Result<Option<String>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_bytes(&mut self, idx: usize) -> Result<Option<Vec<u8>>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_datetime(&mut self, idx: usize) -> Result<Option<DateTime<Utc>>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>> {
+        self.0.try_get(idx).map_err(decode_err)
+    }
+    fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>> {
+        Ok(self.get_i64(idx)?.map(RecordId::Int))
+    }
+}
+
+impl Backend for PgBackend {
+    type DB = Postgres;
+    const DIALECT: Dialect = Dialect::Postgres;
+
+    fn capabilities() -> Capabilities {
+        Capabilities {
+            backend: "postgres",
+            native_foreign_keys: true,
+            transactions: true,
+            savepoints: true,
+            isolation_levels: &[
+                IsolationLevel::ReadUncommitted,
+                IsolationLevel::ReadCommitted,
+                IsolationLevel::RepeatableRead,
+                IsolationLevel::Serializable,
+            ],
+        }
+    }
+
+    async fn execute<'a>(conn: &'a mut PgConnection, sql: Sql, map: MapErr<'a>) -> Result<Done> {
+        let args = arguments(sql.params)?;
+        let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
+            .execute(conn)
+            .await
+            .map_err(map)?;
+        Ok(Done {
+            rows: r.rows_affected(),
+            last_id: None,
+        })
+    }
+
+    async fn fetch<'a, 's: 'a>(
+        conn: &'a mut PgConnection,
+        sql: Sql,
+        sink: &'a mut RowSink<'s>,
+        map: MapErr<'a>,
+    ) -> Result<()> {
+        let args = arguments(sql.params)?;
+        let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
+        while let Some(row) = rows.try_next().await.map_err(map)? {
+            sink(&mut Reader(&row))?;
+        }
+        Ok(())
+    }
+
+    fn begin_statement(level: Option<IsolationLevel>) -> Option<BeginWith> {
+        level.map(|l| {
+            BeginWith::Replace(match l {
+                IsolationLevel::ReadUncommitted => "BEGIN ISOLATION LEVEL READ UNCOMMITTED",
+                IsolationLevel::ReadCommitted => "BEGIN ISOLATION LEVEL READ COMMITTED",
+                IsolationLevel::RepeatableRead => "BEGIN ISOLATION LEVEL REPEATABLE READ",
+                IsolationLevel::Serializable => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+            })
+        })
+    }
+
+    fn tables_sql() -> Sql {
+        Sql::raw(
+            Dialect::Postgres,
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+        )
+    }
+
+    fn columns_sql(table: &str) -> Sql {
+        let mut s = Sql::raw(
+            Dialect::Postgres,
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ",
+        );
+        text_param(&mut s, table);
+        s
+    }
+
+    fn indexes_sql(table: &str) -> Sql {
+        let mut s = Sql::raw(
+            Dialect::Postgres,
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ",
+        );
+        text_param(&mut s, table);
+        s
+    }
+
+    fn foreign_keys_sql(table: &str) -> Option<Sql> {
+        let mut s = Sql::raw(
+            Dialect::Postgres,
+            "SELECT kcu.column_name::text FROM information_schema.table_constraints tc \
+             JOIN information_schema.key_column_usage kcu \
+             ON tc.constraint_name = kcu.constraint_name AND tc.table_schema = kcu.table_schema \
+             WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema() AND tc.table_name = ",
+        );
+        text_param(&mut s, table);
+        Some(s)
+    }
+}

@@ -1,0 +1,19 @@
+use cormo::prelude::*;
+
+#[derive(Model)]
+#[has_many(Post)]
+#[has_many(Post, foreign_key = "author_id")]
+pub struct User {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model)]
+pub struct Post {
+    pub id: Id,
+    pub title: String,
+    pub user_id: Option<RecordId>,
+    pub author_id: Option<RecordId>,
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use cormo::prelude::*;
+
+#[derive(Model)]
+#[has_many(Post)]
+pub struct User {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model)]
+pub struct Post {
+    pub id: Id,
+    pub title: String,
+}
+
+fn main() {}

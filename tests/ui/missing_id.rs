@@ -1,0 +1,8 @@
+use cormo::prelude::*;
+
+#[derive(Model)]
+pub struct User {
+    pub name: String,
+}
+
+fn main() {}
