@@ -92,6 +92,15 @@ pub trait Adapter: Send + Sync + 'static {
         values: &[Value],
     ) -> Result<RecordId>;
 
+    /// Inserts many rows (no caller ids) in as few statements as the backend
+    /// allows; returns their ids in the order of `rows`.
+    async fn insert_many(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        rows: &[Vec<Value>],
+    ) -> Result<Vec<RecordId>>;
+
     /// Writes every column of the row with `id`; returns rows matched.
     async fn update_by_id(
         &self,

@@ -327,6 +327,31 @@ impl<'a> Session<'a> {
         self.adapter().insert(slot, schema, id, values).await
     }
 
+    pub(crate) async fn insert_many(
+        &self,
+        schema: &'static ModelSchema,
+        rows: &[Vec<Value>],
+    ) -> Result<Vec<RecordId>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let check = self.emulates_integrity() && self.conn.inner.check_foreign_keys;
+        let own = self.own_tx().await?;
+        let s = own.as_ref().map_or(*self, |t| t.session());
+        let out = async {
+            if check {
+                let rules = self.conn.rules();
+                for values in rows {
+                    integrity::check_parents(s, &rules, schema, values).await?;
+                }
+            }
+            let slot = s.slot().await?;
+            s.adapter().insert_many(slot, schema, rows).await
+        }
+        .await;
+        finish(own, out).await
+    }
+
     pub(crate) async fn update_by_id(
         &self,
         schema: &'static ModelSchema,

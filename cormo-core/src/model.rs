@@ -84,6 +84,39 @@ pub trait Model: Sized + Send + Sync + 'static {
         }
     }
 
+    /// Inserts many new records in few statements (one per chunk of rows),
+    /// all or nothing, and returns them saved. Records that carry a
+    /// caller-chosen id, or are already stored, are [`Error::Validation`]:
+    /// use `save` for those.
+    fn create_many(
+        db: &impl Executor,
+        mut records: Vec<Self>,
+    ) -> impl Future<Output = Result<Vec<Self>>> + Send {
+        async move {
+            if let Some(r) = records
+                .iter()
+                .find(|r| r.cormo_id().is_persisted() || r.cormo_id().get().is_some())
+            {
+                return Err(Error::validation(
+                    "id",
+                    format!("{} already has an id; create_many inserts new records only", r.cormo_id()),
+                ));
+            }
+            let rows: Vec<Vec<Value>> = records.iter().map(|r| r.to_values()).collect();
+            let ids = db.session().insert_many(Self::schema(), &rows).await?;
+            if ids.len() != records.len() {
+                return Err(Error::Driver {
+                    message: format!("inserted {} rows but got {} ids", records.len(), ids.len()),
+                    source: None,
+                });
+            }
+            for (r, id) in records.iter_mut().zip(ids) {
+                r.cormo_id_mut().mark_persisted(id);
+            }
+            Ok(records)
+        }
+    }
+
     /// Inserts the record if it is new, updates every column if it is stored.
     fn save(&mut self, db: &impl Executor) -> impl Future<Output = Result<()>> + Send {
         async move {

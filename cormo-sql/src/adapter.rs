@@ -172,6 +172,9 @@ where
                 for c in m.columns.iter().filter(|c| !cols.contains(c.name)) {
                     self.run_ddl(ddl::add_column(d, m, c), m).await?;
                 }
+                if inline_fks {
+                    self.add_inline_foreign_keys(m, rules).await?;
+                }
             } else {
                 let fks: Vec<&IntegrityRule> = if inline_fks {
                     integrity::child_rules(rules, m).collect()
@@ -245,6 +248,53 @@ where
                 source: None,
             }),
         }
+    }
+
+    async fn insert_many(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        rows: &[Vec<Value>],
+    ) -> Result<Vec<RecordId>> {
+        if schema.columns.is_empty() {
+            let mut ids = Vec::with_capacity(rows.len());
+            for values in rows {
+                ids.push(self.insert(tx, schema, None, values).await?);
+            }
+            return Ok(ids);
+        }
+        // Stay well under every driver's bind-parameter limit.
+        let per_chunk = (30_000 / schema.columns.len()).max(1);
+        let mut ids = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(per_chunk) {
+            let sql = render::insert_many(B::DIALECT, schema, chunk);
+            let mut got: Vec<i64> = Vec::with_capacity(chunk.len());
+            if B::DIALECT.returning() {
+                let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+                    if let Some(id) = row.get_i64(0)? {
+                        got.push(id);
+                    }
+                    Ok(())
+                };
+                let mut c = self.conn(tx).await?;
+                let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
+                B::fetch(c.get()?, sql, &mut sink, &map).await?;
+                // Ids come from one sequence in VALUES order; RETURNING's
+                // row order is not promised, so sort.
+                got.sort_unstable();
+            } else {
+                // MySQL: LAST_INSERT_ID() is the first id of the statement and
+                // a multi-row INSERT of known size gets consecutive ids.
+                let done = self.exec(tx, Some(schema), Op::Write, sql).await?;
+                let first = done.last_id.ok_or_else(|| Error::Driver {
+                    message: format!("insert into {} returned no id", schema.table),
+                    source: None,
+                })?;
+                got.extend((0..chunk.len() as i64).map(|i| first + i));
+            }
+            ids.extend(got.into_iter().map(RecordId::Int));
+        }
+        Ok(ids)
     }
 
     async fn update_by_id(
@@ -348,6 +398,60 @@ where
 }
 
 impl<B: Backend> SqlAdapter<B> {
+    /// SQLite cannot add a foreign key to an existing table, so a table that
+    /// lacks one is rebuilt with it (SQLite's documented procedure: create,
+    /// copy, drop, rename, check), in one transaction on one connection.
+    async fn add_inline_foreign_keys(
+        &self,
+        m: &'static ModelSchema,
+        rules: &[IntegrityRule],
+    ) -> Result<()> {
+        let wanted: Vec<&IntegrityRule> = integrity::child_rules(rules, m).collect();
+        let Some(sql) = B::foreign_keys_sql(m.table) else {
+            return Ok(());
+        };
+        let have = self.strings(sql).await?;
+        if wanted.iter().all(|r| have.contains(r.column)) {
+            return Ok(());
+        }
+        let d = B::DIALECT;
+        let map = move |e| errors::map(d, Some(m), Op::Schema, e);
+        let mut conn = self.pool.acquire().await.map_err(map)?;
+        B::execute(&mut conn, Sql::raw(d, "PRAGMA foreign_keys = OFF"), &map).await?;
+        let mut steps = vec![Sql::raw(d, "BEGIN")];
+        steps.extend(ddl::rebuild_with_foreign_keys(d, m, &wanted));
+        let mut result = Ok(());
+        for step in steps {
+            if let Err(e) = B::execute(&mut conn, step, &map).await {
+                result = Err(e);
+                break;
+            }
+        }
+        if result.is_ok() {
+            let mut violations = 0i64;
+            let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+                violations = row.get_i64(0)?.unwrap_or(0);
+                Ok(())
+            };
+            let mut check = Sql::raw(d, "SELECT COUNT(*) FROM pragma_foreign_key_check(");
+            crate::backend::text_param(&mut check, m.table);
+            check.push(")");
+            result = B::fetch(&mut conn, check, &mut sink, &map).await;
+            if result.is_ok() && violations > 0 {
+                result = Err(Error::ForeignKey {
+                    message: format!(
+                        "cannot add foreign keys to {}: {violations} rows reference missing parents",
+                        m.table
+                    ),
+                });
+            }
+        }
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = B::execute(&mut conn, Sql::raw(d, end), &map).await;
+        let restored = B::execute(&mut conn, Sql::raw(d, "PRAGMA foreign_keys = ON"), &map).await;
+        result.and(ended).and(restored).map(|_| ())
+    }
+
     async fn savepoint_stmt(&self, raw: &mut (dyn Any + Send), verb: &str, name: &str) -> Result<()> {
         let tx = sql_tx::<B::DB>(raw)?;
         let mut sql = Sql::new(B::DIALECT);

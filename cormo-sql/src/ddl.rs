@@ -87,6 +87,30 @@ pub fn create_index(d: Dialect, schema: &ModelSchema, index: &IndexSpec) -> Sql 
     s
 }
 
+/// SQLite: the statements that rebuild `schema`'s table with `fks`, keeping
+/// its rows (run inside a transaction with foreign keys off).
+pub fn rebuild_with_foreign_keys(d: Dialect, schema: &ModelSchema, fks: &[&IntegrityRule]) -> Vec<Sql> {
+    let temp = format!("{}__cormo_rebuild", schema.table);
+    let mut create = create_table(d, schema, fks);
+    // Same definition under the temporary name.
+    let mut quoted = String::new();
+    d.quote(&mut quoted, schema.table);
+    let mut quoted_temp = String::new();
+    d.quote(&mut quoted_temp, &temp);
+    create.text = create.text.replacen(&quoted, &quoted_temp, 1);
+
+    let mut copy = Sql::new(d);
+    copy.push("INSERT INTO ").ident(&temp).push(" (").all_columns(schema);
+    copy.push(") SELECT ").all_columns(schema).push(" FROM ").ident(schema.table);
+
+    let mut drop = Sql::new(d);
+    drop.push("DROP TABLE ").ident(schema.table);
+
+    let mut rename = Sql::new(d);
+    rename.push("ALTER TABLE ").ident(&temp).push(" RENAME TO ").ident(schema.table);
+    vec![create, copy, drop, rename]
+}
+
 /// The constraint name of a rule's foreign key.
 pub fn foreign_key_name(rule: &IntegrityRule) -> String {
     format!("{}_{}_fkey", rule.child.table, rule.column)

@@ -57,6 +57,10 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
             column: null_column(d, &message).unwrap_or_else(|| "column".to_owned()),
             message: "is required".to_owned(),
         },
+        _ if is_connection_lost(d, &code) => Error::Connection {
+            message: format!("{} connection lost ({code}): {message}", d.name()),
+            source: Some(Box::new(sqlx::Error::Database(db))),
+        },
         _ if is_missing_table(d, &code, &message) => Error::TableMissing {
             table: schema.map_or_else(|| message.clone(), |s| s.table.to_owned()),
         },
@@ -69,6 +73,16 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
             message: format!("{} error {code}: {message}", d.name()),
             source: Some(Box::new(sqlx::Error::Database(db))),
         },
+    }
+}
+
+/// The server ended the session: shutdown, restart, or an administrator
+/// killing it. The operation failed; the pool replaces the connection.
+fn is_connection_lost(d: Dialect, code: &str) -> bool {
+    match d {
+        Dialect::Postgres => code.starts_with("08") || code.starts_with("57P"),
+        Dialect::Mysql => matches!(code, "1053" | "1927" | "2006" | "2013" | "08S01"),
+        Dialect::Sqlite => false,
     }
 }
 

@@ -265,6 +265,34 @@ pub fn insert(d: Dialect, schema: &ModelSchema, id: Option<i64>, values: &[Value
     s
 }
 
+/// One multi-row `INSERT` (rows must be non-empty and the model must have
+/// columns), with `RETURNING id` where available.
+pub fn insert_many(d: Dialect, schema: &ModelSchema, rows: &[Vec<Value>]) -> Sql {
+    let mut s = Sql::new(d);
+    s.push("INSERT INTO ").ident(schema.table).push(" (");
+    for (i, c) in schema.columns.iter().enumerate() {
+        if i > 0 {
+            s.push(", ");
+        }
+        s.ident(c.name);
+    }
+    s.push(") VALUES ");
+    for (r, values) in rows.iter().enumerate() {
+        s.push(if r == 0 { "(" } else { ", (" });
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                s.push(", ");
+            }
+            s.param(v.clone());
+        }
+        s.push(")");
+    }
+    if d.returning() {
+        s.push(" RETURNING ").ident("id");
+    }
+    s
+}
+
 /// `UPDATE t SET every column WHERE id = ?`
 pub fn update_by_id(d: Dialect, schema: &ModelSchema, id: i64, values: &[Value]) -> Sql {
     let mut s = Sql::new(d);

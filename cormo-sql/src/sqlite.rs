@@ -187,9 +187,10 @@ impl Backend for SqliteBackend {
         s
     }
 
-    fn foreign_keys_sql(_table: &str) -> Option<Sql> {
-        // SQLite cannot add a foreign key to an existing table; they are
-        // created inline with the table.
-        None
+    fn foreign_keys_sql(table: &str) -> Option<Sql> {
+        let mut s = Sql::raw(Dialect::Sqlite, "SELECT \"from\" FROM pragma_foreign_key_list(");
+        text_param(&mut s, table);
+        s.push(")");
+        Some(s)
     }
 }

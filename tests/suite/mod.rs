@@ -2,7 +2,7 @@
 //! (`tests/sqlite.rs`, `tests/postgres.rs`, …) expands `suite!` with its own
 //! database factory; the tests themselves are written once, here.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros, unused_imports)]
 
 pub mod harness;
 pub mod integrity;
@@ -254,6 +254,24 @@ macro_rules! suite {
         async fn transaction_nested_savepoints() {
             let db = $factory(stringify!(transaction_nested_savepoints)).await;
             crate::suite::transactions::transaction_nested_savepoints(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn create_many_returns_ids_in_order() {
+            let db = $factory(stringify!(create_many_returns_ids_in_order)).await;
+            crate::suite::records::create_many_returns_ids_in_order(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn apply_schemas_evolves_deployed_tables() {
+            let db = $factory(stringify!(apply_schemas_evolves_deployed_tables)).await;
+            crate::suite::records::apply_schemas_evolves_deployed_tables(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn transaction_isolation_levels() {
+            let db = $factory(stringify!(transaction_isolation_levels)).await;
+            crate::suite::transactions::transaction_isolation_levels(&db).await;
             db.close().await;
         }
     };

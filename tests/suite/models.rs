@@ -186,3 +186,38 @@ pub struct Person {
     pub id: Id,
     pub name: String,
 }
+
+// --- schema evolution: version 1 and version 2 of the same two tables ---
+
+#[derive(Model, Debug, Default)]
+#[cormo(table = "evo_parents")]
+#[has_many(EvoChildV1, foreign_key = "evo_parent_id")]
+pub struct EvoParentV1 {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Default)]
+#[cormo(table = "evo_children")]
+pub struct EvoChildV1 {
+    pub id: Id,
+    pub evo_parent_id: Option<RecordId>,
+}
+
+/// Adds a restrict rule and an indexed column to the deployed tables.
+#[derive(Model, Debug, Default)]
+#[cormo(table = "evo_parents")]
+#[has_many(EvoChildV2, foreign_key = "evo_parent_id", integrity = "restrict")]
+pub struct EvoParentV2 {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Default)]
+#[cormo(table = "evo_children")]
+pub struct EvoChildV2 {
+    pub id: Id,
+    pub evo_parent_id: Option<RecordId>,
+    #[cormo(index)]
+    pub note: Option<String>,
+}

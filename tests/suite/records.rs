@@ -202,3 +202,60 @@ pub async fn apply_schemas_is_idempotent(db: &Connection) {
     let err = User::query().count(db).await.unwrap_err();
     assert!(matches!(err, Error::TableMissing { .. }), "{err:?}");
 }
+
+pub async fn create_many_returns_ids_in_order(db: &Connection) {
+    db.register::<User>();
+    db.apply_schemas().await.unwrap();
+    let users: Vec<User> = (0..5)
+        .map(|i| User { name: format!("u{i}"), age: i, ..Default::default() })
+        .collect();
+    let saved = User::create_many(db, users).await.unwrap();
+    assert_eq!(saved.len(), 5);
+    for u in &saved {
+        assert!(u.id.is_persisted());
+        let stored = User::find(db, &u.id).await.unwrap();
+        assert_eq!((stored.name.as_str(), stored.age), (u.name.as_str(), u.age));
+    }
+    let mut ids: Vec<RecordId> = saved.iter().filter_map(|u| u.id.get()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 5);
+    assert!(User::create_many(db, Vec::new()).await.unwrap().is_empty());
+
+    let given = vec![User { id: Id::new(77), ..Default::default() }];
+    let err = User::create_many(db, given).await.unwrap_err();
+    assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+    assert_eq!(User::query().count(db).await.unwrap(), 5);
+}
+
+pub async fn apply_schemas_evolves_deployed_tables(db: &Connection) {
+    use super::models::{EvoChildV1, EvoChildV2, EvoParentV1, EvoParentV2};
+    db.register::<EvoParentV1>();
+    db.apply_schemas().await.unwrap();
+    let mut parent = EvoParentV1::create(db, EvoParentV1 { name: "p".into(), ..Default::default() })
+        .await
+        .unwrap();
+    EvoChildV1::create(db, EvoChildV1 { evo_parent_id: parent.id.get(), ..Default::default() })
+        .await
+        .unwrap();
+
+    // The deployed model gains a restrict rule and a column.
+    db.register::<EvoParentV2>();
+    db.apply_schemas().await.unwrap();
+    // Existing rows are kept, the new column is there...
+    let children = EvoChildV2::query().all(db).await.unwrap();
+    assert_eq!(children.len(), 1);
+    assert_eq!(children[0].note, None);
+    EvoChildV2::create(
+        db,
+        EvoChildV2 { evo_parent_id: parent.id.get(), note: Some("n".into()), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    // ...and the foreign key is enforced.
+    let err = parent.destroy(db).await.unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
+    assert_eq!(EvoParentV2::query().count(db).await.unwrap(), 1);
+    // Applying again changes nothing.
+    db.apply_schemas().await.unwrap();
+    assert_eq!(EvoChildV2::query().count(db).await.unwrap(), 2);
+}

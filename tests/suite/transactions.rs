@@ -109,3 +109,23 @@ pub async fn transaction_nested_savepoints(db: &Connection) {
     names.sort();
     assert_eq!(names, ["inner kept", "outer"]);
 }
+
+pub async fn transaction_isolation_levels(db: &Connection) {
+    use cormo::IsolationLevel as L;
+    setup(db).await;
+    let supported = db.capabilities().isolation_levels;
+    assert!(supported.contains(&L::Serializable), "every backend with transactions is serializable");
+    let mut committed = 0;
+    for level in [L::ReadUncommitted, L::ReadCommitted, L::RepeatableRead, L::Serializable] {
+        if supported.contains(&level) {
+            let tx = db.begin_with(level).await.unwrap();
+            User::create(&tx, user(&format!("{level:?}"))).await.unwrap();
+            tx.commit().await.unwrap();
+            committed += 1;
+        } else {
+            let err = db.begin_with(level).await.unwrap_err();
+            assert!(matches!(err, Error::Unsupported { .. }), "{level:?}: {err:?}");
+        }
+    }
+    assert_eq!(User::query().count(db).await.unwrap(), committed);
+}
