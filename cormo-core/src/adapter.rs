@@ -26,6 +26,8 @@ pub struct Capabilities {
     pub savepoints: bool,
     /// Isolation levels that `begin_with` accepts.
     pub isolation_levels: &'static [IsolationLevel],
+    /// Fractional-second digits a stored date keeps (6 on SQL, 3 on MongoDB).
+    pub datetime_precision: u32,
 }
 
 /// Transaction isolation levels (CORMO's four).
@@ -126,6 +128,20 @@ pub trait Adapter: Send + Sync + 'static {
     /// Deletes matching rows (and only them: integrity is core's business
     /// unless the database enforces it natively). Returns rows deleted.
     async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64>;
+
+    /// For emulated foreign keys: true if the parent row exists. Inside a
+    /// transaction an adapter should also make a concurrent delete of that
+    /// parent conflict (MongoDB writes a lock field), so a child can never be
+    /// committed pointing at a parent deleted at the same moment.
+    async fn reference_parent(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        id: RecordId,
+    ) -> Result<bool> {
+        let cond = Cond::eq("id", Value::Id(id));
+        Ok(self.count(tx, &Select::filter(schema, &cond)).await? > 0)
+    }
 
     /// Starts a transaction.
     async fn begin(&self, isolation: Option<IsolationLevel>) -> Result<Box<dyn Any + Send>>;

@@ -262,6 +262,28 @@ fn drop_order(
     out
 }
 
+/// Runs a multi-step emulation all-or-nothing: inside the caller's
+/// transaction, or one of our own (retried on a write conflict, since
+/// nobody else can retry it), or directly where the backend has none.
+macro_rules! atomically {
+    ($session:expr, |$s:ident| $body:block) => {{
+        let mut attempt = 0;
+        loop {
+            let own = $session.own_tx().await?;
+            let ours = own.is_some();
+            let $s = own.as_ref().map_or(*$session, |t| t.session());
+            let out = async { $body }.await;
+            match finish(own, out).await {
+                Err(Error::Conflict { .. }) if ours && attempt < MAX_RETRIES => attempt += 1,
+                done => break done,
+            }
+        }
+    }};
+}
+
+/// How often an internal transaction is retried after a conflict.
+const MAX_RETRIES: u32 = 3;
+
 /// Where an operation runs: a connection, and the caller's transaction if any.
 /// Every adapter call goes through here so no operation escapes the
 /// transaction.
@@ -311,20 +333,16 @@ impl<'a> Session<'a> {
         id: Option<RecordId>,
         values: &[Value],
     ) -> Result<RecordId> {
-        if self.emulates_integrity() && self.conn.inner.check_foreign_keys {
-            let rules = self.conn.rules();
-            let own = self.own_tx().await?;
-            let s = own.as_ref().map_or(*self, |t| t.session());
-            let out = async {
-                integrity::check_parents(s, &rules, schema, values).await?;
-                let slot = s.slot().await?;
-                s.adapter().insert(slot, schema, id, values).await
-            }
-            .await;
-            return finish(own, out).await;
+        if !self.checks_parents() {
+            let slot = self.slot().await?;
+            return self.adapter().insert(slot, schema, id, values).await;
         }
-        let slot = self.slot().await?;
-        self.adapter().insert(slot, schema, id, values).await
+        let rules = self.conn.rules();
+        atomically!(self, |s| {
+            integrity::check_parents(s, &rules, schema, values).await?;
+            let slot = s.slot().await?;
+            s.adapter().insert(slot, schema, id, values).await
+        })
     }
 
     pub(crate) async fn insert_many(
@@ -335,21 +353,17 @@ impl<'a> Session<'a> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let check = self.emulates_integrity() && self.conn.inner.check_foreign_keys;
-        let own = self.own_tx().await?;
-        let s = own.as_ref().map_or(*self, |t| t.session());
-        let out = async {
+        let check = self.checks_parents();
+        let rules = self.conn.rules();
+        atomically!(self, |s| {
             if check {
-                let rules = self.conn.rules();
                 for values in rows {
                     integrity::check_parents(s, &rules, schema, values).await?;
                 }
             }
             let slot = s.slot().await?;
             s.adapter().insert_many(slot, schema, rows).await
-        }
-        .await;
-        finish(own, out).await
+        })
     }
 
     pub(crate) async fn update_by_id(
@@ -358,20 +372,16 @@ impl<'a> Session<'a> {
         id: RecordId,
         values: &[Value],
     ) -> Result<u64> {
-        if self.emulates_integrity() && self.conn.inner.check_foreign_keys {
-            let rules = self.conn.rules();
-            let own = self.own_tx().await?;
-            let s = own.as_ref().map_or(*self, |t| t.session());
-            let out = async {
-                integrity::check_parents(s, &rules, schema, values).await?;
-                let slot = s.slot().await?;
-                s.adapter().update_by_id(slot, schema, id, values).await
-            }
-            .await;
-            return finish(own, out).await;
+        if !self.checks_parents() {
+            let slot = self.slot().await?;
+            return self.adapter().update_by_id(slot, schema, id, values).await;
         }
-        let slot = self.slot().await?;
-        self.adapter().update_by_id(slot, schema, id, values).await
+        let rules = self.conn.rules();
+        atomically!(self, |s| {
+            integrity::check_parents(s, &rules, schema, values).await?;
+            let slot = s.slot().await?;
+            s.adapter().update_by_id(slot, schema, id, values).await
+        })
     }
 
     pub(crate) async fn select(&self, q: &Select<'_>, sink: &mut RowSink<'_>) -> Result<()> {
@@ -389,29 +399,33 @@ impl<'a> Session<'a> {
         self.adapter().count(slot, q).await
     }
 
-    pub(crate) async fn update(&self, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
-        if self.emulates_integrity() && self.conn.inner.check_foreign_keys {
-            let rules = self.conn.rules();
-            let touches_fk = integrity::child_rules(&rules, q.schema)
-                .any(|r| assigns.iter().any(|a| a.column() == r.column));
-            if touches_fk {
-                let own = self.own_tx().await?;
-                let s = own.as_ref().map_or(*self, |t| t.session());
-                let out = async {
-                    for a in assigns {
-                        if let Assign::Set { column, value } = a {
-                            check_assigned_parent(s, &rules, q.schema, column, value).await?;
-                        }
-                    }
-                    let slot = s.slot().await?;
-                    s.adapter().update(slot, q, assigns).await
-                }
-                .await;
-                return finish(own, out).await;
-            }
-        }
+    pub(crate) async fn reference_parent(
+        &self,
+        schema: &'static ModelSchema,
+        id: RecordId,
+    ) -> Result<bool> {
         let slot = self.slot().await?;
-        self.adapter().update(slot, q, assigns).await
+        self.adapter().reference_parent(slot, schema, id).await
+    }
+
+    pub(crate) async fn update(&self, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
+        let rules = self.conn.rules();
+        let touches_fk = self.checks_parents()
+            && integrity::child_rules(&rules, q.schema)
+                .any(|r| assigns.iter().any(|a| a.column() == r.column));
+        if !touches_fk {
+            let slot = self.slot().await?;
+            return self.adapter().update(slot, q, assigns).await;
+        }
+        atomically!(self, |s| {
+            for a in assigns {
+                if let Assign::Set { column, value } = a {
+                    check_assigned_parent(s, &rules, q.schema, column, value).await?;
+                }
+            }
+            let slot = s.slot().await?;
+            s.adapter().update(slot, q, assigns).await
+        })
     }
 
     /// Deletes exactly the selected rows (integrity already handled).
@@ -427,10 +441,11 @@ impl<'a> Session<'a> {
         if !self.emulates_integrity() {
             return self.delete_rows(q).await;
         }
-        let own = self.own_tx().await?;
-        let s = own.as_ref().map_or(*self, |t| t.session());
-        let out = integrity::delete(s, q).await;
-        finish(own, out).await
+        atomically!(self, |s| { integrity::delete(s, q).await })
+    }
+
+    fn checks_parents(&self) -> bool {
+        self.emulates_integrity() && self.conn.inner.check_foreign_keys
     }
 
     /// A transaction of our own for a multi-step emulation, so it is

@@ -69,6 +69,13 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
+    /// The operation conflicted with a concurrent transaction (write
+    /// conflict, serialization failure, deadlock) and was rolled back;
+    /// running it again may succeed. cormo retries its own internal
+    /// transactions; a caller's transaction gets this error to retry.
+    #[error("conflict with a concurrent transaction: {message}")]
+    Conflict { message: String },
+
     /// The transaction was already committed or rolled back.
     #[error("transaction finished")]
     TransactionFinished,

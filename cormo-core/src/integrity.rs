@@ -179,8 +179,7 @@ pub(crate) async fn check_parents(
         let Some(Value::Id(id)) = values.get(pos) else {
             continue;
         };
-        let cond = Cond::eq("id", Value::Id(*id));
-        if s.count(&Select::filter(rule.parent, &cond)).await? == 0 {
+        if !s.reference_parent(rule.parent, *id).await? {
             return Err(Error::ForeignKey {
                 message: format!(
                     "{}.{} = {id} references a missing {}",

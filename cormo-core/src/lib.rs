@@ -8,6 +8,7 @@ mod adapter;
 pub mod assoc;
 mod cache;
 mod cond;
+mod cond_json;
 mod connection;
 mod error;
 mod id;

@@ -75,6 +75,14 @@ impl<M: Model> Query<M> {
         self
     }
 
+    /// Adds a condition given as JSON in CORMO's condition language (see
+    /// [`Cond::from_json`]), for filters that come from users. Bad input is
+    /// an error, never an operator: `{"name": "$gt"}` matches the string.
+    pub fn filter_json(self, json: &serde_json::Value) -> Result<Self> {
+        let cond = Cond::from_json(M::schema(), json)?;
+        Ok(self.filter(cond))
+    }
+
     /// Adds an ordering term (`User::AGE.desc()`).
     pub fn order_by(mut self, order: Order) -> Self {
         self.order.push(order);

@@ -1,1 +1,463 @@
-//! cormo-mongo
+//! MongoDB backend for cormo, on the official `mongodb` driver.
+//!
+//! MongoDB has no foreign keys, so this adapter declares
+//! `native_foreign_keys: false` and cormo-core's integrity planner carries
+//! out the rules, inside a transaction whenever the deployment has them
+//! (replica sets and sharded clusters).
+
+mod convert;
+mod errors;
+mod filter;
+
+use std::any::Any;
+
+use async_trait::async_trait;
+use cormo_core::integrity::{self, IntegrityRule};
+use cormo_core::{
+    Adapter, Assign, Capabilities, ConnectOptions, Connection, Cond, Error, IsolationLevel,
+    ModelSchema, RecordId, Result, RowSink, Select, TxSlot, Value,
+};
+use mongodb::bson::{doc, oid::ObjectId, Document};
+use mongodb::options::{ClientOptions, IndexOptions, ReadConcern, TransactionOptions, WriteConcern};
+use mongodb::{ClientSession, Collection, IndexModel};
+
+use crate::convert::{field, object_id, record_id, to_bson, DocReader};
+
+/// Opens a client on `mongodb://host[:port]/database[?options]`. The
+/// database defaults to `test` when the URL names none.
+pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
+    let mut co = ClientOptions::parse(&opts.url)
+        .await
+        .map_err(|e| errors::map(e, None))?;
+    co.max_pool_size = Some(opts.max_connections);
+    co.min_pool_size = Some(opts.min_connections);
+    co.server_selection_timeout = Some(opts.acquire_timeout);
+    co.max_idle_time = opts.idle_timeout;
+    let db_name = co.default_database.clone().unwrap_or_else(|| "test".to_owned());
+    let client = mongodb::Client::with_options(co).map_err(|e| errors::map(e, None))?;
+    let db = client.database(&db_name);
+    // Transactions need a replica set or a sharded cluster.
+    let hello = db
+        .run_command(doc! { "hello": 1 })
+        .await
+        .map_err(|e| errors::map(e, None))?;
+    let transactions = hello.contains_key("setName") || hello.get_str("msg") == Ok("isdbgrid");
+    let adapter = MongoAdapter {
+        db,
+        caps: Capabilities {
+            backend: "mongodb",
+            native_foreign_keys: false,
+            transactions,
+            savepoints: false,
+            // Transactions read a snapshot.
+            isolation_levels: if transactions {
+                &[IsolationLevel::RepeatableRead]
+            } else {
+                &[]
+            },
+            datetime_precision: 3,
+        },
+    };
+    Ok(Connection::from_adapter(Box::new(adapter), opts))
+}
+
+fn nullable_bson(v: &Value) -> Result<Option<mongodb::bson::Bson>> {
+    if v.is_null() {
+        Ok(None)
+    } else {
+        to_bson(v).map(Some)
+    }
+}
+
+/// A MongoDB database.
+pub struct MongoAdapter {
+    db: mongodb::Database,
+    caps: Capabilities,
+}
+
+/// The hidden field a transaction writes on a parent it checked, so a
+/// concurrent delete of that parent conflicts instead of leaving an orphan.
+const LOCK_FIELD: &str = "_cormo_lock";
+
+fn session(raw: &mut (dyn Any + Send)) -> Result<&mut ClientSession> {
+    raw.downcast_mut::<ClientSession>()
+        .ok_or(Error::TransactionFinished)
+}
+
+/// Runs `$op` with the caller's session when there is one.
+macro_rules! with_session {
+    ($tx:expr, $action:expr) => {{
+        match $tx {
+            None => $action.await,
+            Some(slot) => {
+                let mut guard = slot.lock().await;
+                let raw = guard.as_mut().ok_or(Error::TransactionFinished)?;
+                let s = session(raw.as_mut())?;
+                $action.session(&mut *s).await
+            }
+        }
+    }};
+}
+
+impl MongoAdapter {
+    fn coll(&self, schema: &ModelSchema) -> Collection<Document> {
+        self.db.collection(schema.table)
+    }
+
+    fn document(schema: &ModelSchema, id: Option<ObjectId>, values: &[Value]) -> Result<Document> {
+        let mut d = Document::new();
+        if let Some(id) = id {
+            d.insert("_id", id);
+        }
+        // NULL is stored as a missing field (as CORMO does): queries treat
+        // both alike, and sparse unique indexes skip them.
+        for (c, v) in schema.columns.iter().zip(values) {
+            if !v.is_null() {
+                d.insert(c.name, to_bson(v)?);
+            }
+        }
+        Ok(d)
+    }
+
+    /// `$set` for values, `$unset` for NULLs.
+    fn set_unset(pairs: impl Iterator<Item = (&'static str, Result<Option<mongodb::bson::Bson>>)>) -> Result<Document> {
+        let mut set = Document::new();
+        let mut unset = Document::new();
+        for (name, v) in pairs {
+            match v? {
+                Some(b) => set.insert(name, b),
+                None => unset.insert(name, ""),
+            };
+        }
+        let mut update = Document::new();
+        if !set.is_empty() {
+            update.insert("$set", set);
+        }
+        if !unset.is_empty() {
+            update.insert("$unset", unset);
+        }
+        Ok(update)
+    }
+
+    fn find_options(q: &Select<'_>, projection: Option<Document>) -> Result<mongodb::options::FindOptions> {
+        let mut sort = Document::new();
+        for o in q.order {
+            if o.column != "id" && q.schema.column(o.column).is_none() {
+                return Err(Error::UnknownColumn {
+                    model: q.schema.name,
+                    column: o.column.to_owned(),
+                });
+            }
+            let dir = if o.dir == cormo_core::Dir::Desc { -1 } else { 1 };
+            sort.insert(field(o.column), dir);
+        }
+        let mut opts = mongodb::options::FindOptions::default();
+        opts.sort = (!sort.is_empty()).then_some(sort);
+        opts.limit = q.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+        opts.skip = q.skip;
+        opts.projection = projection;
+        Ok(opts)
+    }
+
+    async fn resolve_paging(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Option<Cond>> {
+        if q.limit.is_none() && q.skip.is_none() {
+            return Ok(None);
+        }
+        let ids = self.select_ids(tx, q).await?;
+        Ok(Some(Cond::is_in("id", ids.into_iter().map(Value::Id).collect())))
+    }
+}
+
+#[async_trait]
+impl Adapter for MongoAdapter {
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    async fn apply_schemas(
+        &self,
+        models: &[&'static ModelSchema],
+        rules: &[IntegrityRule],
+    ) -> Result<()> {
+        let existing = self
+            .db
+            .list_collection_names()
+            .await
+            .map_err(|e| errors::map(e, None))?;
+        for &m in models {
+            if !existing.iter().any(|n| n == m.table) {
+                self.db
+                    .create_collection(m.table)
+                    .await
+                    .map_err(|e| errors::map(e, Some(m)))?;
+            }
+            let coll = self.coll(m);
+            let have = coll
+                .list_index_names()
+                .await
+                .map_err(|e| errors::map(e, Some(m)))?;
+            for index in integrity::wanted_indexes(m, rules) {
+                if have.contains(&index.name) {
+                    continue;
+                }
+                let mut keys = Document::new();
+                for c in &index.columns {
+                    keys.insert(field(c), 1);
+                }
+                // As CORMO: a unique index is sparse unless every column is
+                // required, so documents without the field do not collide.
+                let sparse = index.unique
+                    && index
+                        .columns
+                        .iter()
+                        .any(|c| m.column(c).is_some_and(|d| d.nullable));
+                let options = IndexOptions::builder()
+                    .name(index.name.clone())
+                    .unique(index.unique)
+                    .sparse(sparse)
+                    .build();
+                let model = IndexModel::builder().keys(keys).options(options).build();
+                coll.create_index(model)
+                    .await
+                    .map_err(|e| errors::map(e, Some(m)))?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn drop_tables(&self, models: &[&'static ModelSchema]) -> Result<()> {
+        for &m in models {
+            self.coll(m)
+                .drop()
+                .await
+                .map_err(|e| errors::map(e, Some(m)))?;
+        }
+        Ok(())
+    }
+
+    async fn insert(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        id: Option<RecordId>,
+        values: &[Value],
+    ) -> Result<RecordId> {
+        let oid = match id {
+            Some(id) => object_id(id)?,
+            None => ObjectId::new(),
+        };
+        let d = Self::document(schema, Some(oid), values)?;
+        let coll = self.coll(schema);
+        with_session!(tx, coll.insert_one(d)).map_err(|e| errors::map(e, Some(schema)))?;
+        Ok(record_id(oid))
+    }
+
+    async fn insert_many(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        rows: &[Vec<Value>],
+    ) -> Result<Vec<RecordId>> {
+        // Ids are made here, so their order is known without asking.
+        let ids: Vec<ObjectId> = rows.iter().map(|_| ObjectId::new()).collect();
+        let docs = rows
+            .iter()
+            .zip(&ids)
+            .map(|(values, id)| Self::document(schema, Some(*id), values))
+            .collect::<Result<Vec<Document>>>()?;
+        let coll = self.coll(schema);
+        with_session!(tx, coll.insert_many(docs)).map_err(|e| errors::map(e, Some(schema)))?;
+        Ok(ids.into_iter().map(record_id).collect())
+    }
+
+    async fn update_by_id(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        id: RecordId,
+        values: &[Value],
+    ) -> Result<u64> {
+        let pairs = schema
+            .columns
+            .iter()
+            .zip(values)
+            .map(|(c, v)| (c.name, nullable_bson(v)));
+        let mut update = Self::set_unset(pairs)?;
+        let coll = self.coll(schema);
+        let filter = doc! { "_id": object_id(id)? };
+        if update.is_empty() {
+            // Nothing to write; still report whether the document exists.
+            update = doc! { "$setOnInsert": { "_id": object_id(id)? } };
+        }
+        let r = with_session!(tx, coll.update_one(filter, update))
+            .map_err(|e| errors::map(e, Some(schema)))?;
+        Ok(r.matched_count)
+    }
+
+    async fn select(
+        &self,
+        tx: Option<&TxSlot>,
+        q: &Select<'_>,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let f = filter::filter(q.schema, q.cond)?;
+        let opts = Self::find_options(q, None)?;
+        let coll = self.coll(q.schema);
+        let map = |e| errors::map(e, Some(q.schema));
+        match tx {
+            None => {
+                let mut cursor = coll.find(f).with_options(opts).await.map_err(map)?;
+                while cursor.advance().await.map_err(map)? {
+                    sink(&mut DocReader {
+                        doc: cursor.current(),
+                        schema: q.schema,
+                    })?;
+                }
+            }
+            Some(slot) => {
+                let mut guard = slot.lock().await;
+                let raw = guard.as_mut().ok_or(Error::TransactionFinished)?;
+                let s = session(raw.as_mut())?;
+                let mut cursor = coll
+                    .find(f)
+                    .with_options(opts)
+                    .session(&mut *s)
+                    .await
+                    .map_err(map)?;
+                while cursor.advance(s).await.map_err(map)? {
+                    sink(&mut DocReader {
+                        doc: cursor.current(),
+                        schema: q.schema,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {
+        let mut out = Vec::new();
+        let mut sink = |row: &mut dyn cormo_core::RowReader| -> Result<()> {
+            if let Some(id) = row.get_id(0)? {
+                out.push(id);
+            }
+            Ok(())
+        };
+        // Fetching whole documents keeps one code path; the id is column 0.
+        self.select(tx, q, &mut sink).await?;
+        Ok(out)
+    }
+
+    async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
+        let f = filter::filter(q.schema, q.cond)?;
+        let coll = self.coll(q.schema);
+        let mut opts = mongodb::options::CountOptions::default();
+        opts.limit = q.limit;
+        opts.skip = q.skip;
+        with_session!(tx, coll.count_documents(f).with_options(opts))
+            .map_err(|e| errors::map(e, Some(q.schema)))
+    }
+
+    async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
+        let by_ids = self.resolve_paging(tx, q).await?;
+        let f = filter::filter(q.schema, by_ids.as_ref().unwrap_or(q.cond))?;
+        let mut inc = Document::new();
+        let mut sets = Vec::new();
+        for a in assigns {
+            let column = a.column();
+            let Some(def) = q.schema.column(column) else {
+                return Err(Error::UnknownColumn {
+                    model: q.schema.name,
+                    column: column.to_owned(),
+                });
+            };
+            match a {
+                Assign::Set { value, .. } => sets.push((def.name, nullable_bson(value))),
+                Assign::Inc { by, .. } => {
+                    inc.insert(column, to_bson(by)?);
+                }
+            }
+        }
+        let mut update = Self::set_unset(sets.into_iter())?;
+        if !inc.is_empty() {
+            update.insert("$inc", inc);
+        }
+        let coll = self.coll(q.schema);
+        let r = with_session!(tx, coll.update_many(f, update))
+            .map_err(|e| errors::map(e, Some(q.schema)))?;
+        Ok(r.matched_count)
+    }
+
+    async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
+        let by_ids = self.resolve_paging(tx, q).await?;
+        let f = filter::filter(q.schema, by_ids.as_ref().unwrap_or(q.cond))?;
+        let coll = self.coll(q.schema);
+        let r = with_session!(tx, coll.delete_many(f)).map_err(|e| errors::map(e, Some(q.schema)))?;
+        Ok(r.deleted_count)
+    }
+
+    async fn reference_parent(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        id: RecordId,
+    ) -> Result<bool> {
+        let coll = self.coll(schema);
+        let filter = doc! { "_id": object_id(id)? };
+        let update = doc! { "$set": { LOCK_FIELD: ObjectId::new() } };
+        let r = with_session!(tx, coll.update_one(filter, update))
+            .map_err(|e| errors::map(e, Some(schema)))?;
+        Ok(r.matched_count > 0)
+    }
+
+    async fn begin(&self, level: Option<IsolationLevel>) -> Result<Box<dyn Any + Send>> {
+        let map = |e| errors::map(e, None);
+        let mut s = self.db.client().start_session().await.map_err(map)?;
+        let mut opts = TransactionOptions::default();
+        if level.is_some() {
+            opts.read_concern = Some(ReadConcern::snapshot());
+            opts.write_concern = Some(WriteConcern::majority());
+        }
+        s.start_transaction().with_options(opts).await.map_err(map)?;
+        Ok(Box::new(s))
+    }
+
+    async fn commit(&self, mut raw: Box<dyn Any + Send>) -> Result<()> {
+        session(raw.as_mut())?
+            .commit_transaction()
+            .await
+            .map_err(|e| errors::map(e, None))
+    }
+
+    async fn rollback(&self, mut raw: Box<dyn Any + Send>) -> Result<()> {
+        session(raw.as_mut())?
+            .abort_transaction()
+            .await
+            .map_err(|e| errors::map(e, None))
+    }
+
+    async fn savepoint(&self, _tx: &mut (dyn Any + Send), _name: &str) -> Result<()> {
+        Err(self.no_savepoints())
+    }
+
+    async fn release_savepoint(&self, _tx: &mut (dyn Any + Send), _name: &str) -> Result<()> {
+        Err(self.no_savepoints())
+    }
+
+    async fn rollback_to_savepoint(&self, _tx: &mut (dyn Any + Send), _name: &str) -> Result<()> {
+        Err(self.no_savepoints())
+    }
+
+    async fn close(&self) {
+        self.db.client().clone().shutdown().await
+    }
+}
+
+impl MongoAdapter {
+    fn no_savepoints(&self) -> Error {
+        Error::Unsupported {
+            backend: "mongodb",
+            feature: "nested transactions",
+        }
+    }
+}

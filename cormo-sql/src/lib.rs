@@ -2,17 +2,20 @@
 //!
 //! One generic adapter renders core's queries per [`dialect::Dialect`];
 //! each backend module supplies only what its driver does differently
-//! (binding, decoding, introspection, connecting).
+//! (binding, decoding, introspection, connecting). Enable at least one of
+//! the features `sqlite`, `postgres`, `mysql`.
 
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-mod adapter;
+mod enabled {
+    pub mod adapter;
+    pub mod backend;
+    pub mod ddl;
+    pub mod dialect;
+    pub mod errors;
+    pub mod render;
+}
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-mod backend;
-mod ddl;
-pub mod dialect;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-mod errors;
-mod render;
+pub use enabled::dialect;
 
 #[cfg(feature = "mysql")]
 pub mod mysql;

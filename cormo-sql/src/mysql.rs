@@ -11,11 +11,11 @@ use futures_util::TryStreamExt;
 use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlConnection, MySqlPoolOptions, MySqlRow};
 use sqlx::{Arguments, AssertSqlSafe, MySql, Row};
 
-use crate::adapter::{int_id, SqlAdapter};
-use crate::backend::{text_param, Backend, BeginWith, Done, MapErr};
-use crate::dialect::Dialect;
-use crate::errors::{self, Op};
-use crate::render::Sql;
+use crate::enabled::adapter::{int_id, SqlAdapter};
+use crate::enabled::backend::{text_param, Backend, BeginWith, Done, MapErr};
+use crate::enabled::dialect::Dialect;
+use crate::enabled::errors::{self, Op};
+use crate::enabled::render::Sql;
 
 /// The MySQL / MariaDB backend.
 pub struct MySqlBackend;
@@ -117,6 +117,7 @@ impl Backend for MySqlBackend {
             native_foreign_keys: true,
             transactions: true,
             savepoints: true,
+            datetime_precision: 6,
             isolation_levels: &[
                 IsolationLevel::ReadUncommitted,
                 IsolationLevel::ReadCommitted,

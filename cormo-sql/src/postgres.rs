@@ -11,11 +11,11 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Postgres, Row};
 
-use crate::adapter::{int_id, SqlAdapter};
-use crate::backend::{text_param, Backend, BeginWith, Done, MapErr};
-use crate::dialect::Dialect;
-use crate::errors::{self, Op};
-use crate::render::Sql;
+use crate::enabled::adapter::{int_id, SqlAdapter};
+use crate::enabled::backend::{text_param, Backend, BeginWith, Done, MapErr};
+use crate::enabled::dialect::Dialect;
+use crate::enabled::errors::{self, Op};
+use crate::enabled::render::Sql;
 
 /// The PostgreSQL backend.
 pub struct PgBackend;
@@ -113,6 +113,7 @@ impl Backend for PgBackend {
             native_foreign_keys: true,
             transactions: true,
             savepoints: true,
+            datetime_precision: 6,
             isolation_levels: &[
                 IsolationLevel::ReadUncommitted,
                 IsolationLevel::ReadCommitted,

@@ -14,11 +14,11 @@ use sqlx::sqlite::{
 };
 use sqlx::{Arguments, AssertSqlSafe, Row, Sqlite};
 
-use crate::adapter::{int_id, SqlAdapter};
-use crate::backend::{text_param, Backend, BeginWith, Done, MapErr};
-use crate::dialect::Dialect;
-use crate::errors::{self, Op};
-use crate::render::Sql;
+use crate::enabled::adapter::{int_id, SqlAdapter};
+use crate::enabled::backend::{text_param, Backend, BeginWith, Done, MapErr};
+use crate::enabled::dialect::Dialect;
+use crate::enabled::errors::{self, Op};
+use crate::enabled::render::Sql;
 
 /// The SQLite backend.
 pub struct SqliteBackend;
@@ -131,6 +131,7 @@ impl Backend for SqliteBackend {
             native_foreign_keys: true,
             transactions: true,
             savepoints: true,
+            datetime_precision: 6,
             isolation_levels: &[IsolationLevel::Serializable],
         }
     }

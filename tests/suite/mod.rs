@@ -4,6 +4,7 @@
 
 #![allow(dead_code, unused_macros, unused_imports)]
 
+pub mod dynamic;
 pub mod harness;
 pub mod integrity;
 pub mod models;
@@ -272,6 +273,24 @@ macro_rules! suite {
         async fn transaction_isolation_levels() {
             let db = $factory(stringify!(transaction_isolation_levels)).await;
             crate::suite::transactions::transaction_isolation_levels(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn dynamic_filters_follow_cormo_language() {
+            let db = $factory(stringify!(dynamic_filters_follow_cormo_language)).await;
+            crate::suite::dynamic::dynamic_filters_follow_cormo_language(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn dynamic_filters_treat_operators_in_values_as_data() {
+            let db = $factory(stringify!(dynamic_filters_treat_operators_in_values_as_data)).await;
+            crate::suite::dynamic::dynamic_filters_treat_operators_in_values_as_data(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn dynamic_filters_reject_bad_input() {
+            let db = $factory(stringify!(dynamic_filters_reject_bad_input)).await;
+            crate::suite::dynamic::dynamic_filters_reject_bad_input(&db).await;
             db.close().await;
         }
     };

@@ -5,9 +5,17 @@ use cormo::prelude::*;
 
 use super::models::*;
 
-async fn setup(db: &Connection) {
+/// Registers the models; false (after asserting the typed error) when the
+/// backend has no transactions.
+async fn setup(db: &Connection) -> bool {
     db.register::<User>().register::<DUser>();
     db.apply_schemas().await.unwrap();
+    if db.capabilities().transactions {
+        return true;
+    }
+    let err = db.begin().await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    false
 }
 
 fn user(name: &str) -> User {
@@ -18,7 +26,9 @@ fn user(name: &str) -> User {
 }
 
 pub async fn transaction_closure_commits(db: &Connection) {
-    setup(db).await;
+    if !setup(db).await {
+        return;
+    }
     let id = db
         .transaction(|tx| async move {
             let u = User::create(&tx, user("a")).await?;
@@ -35,22 +45,25 @@ pub async fn transaction_closure_commits(db: &Connection) {
 }
 
 pub async fn transaction_closure_rolls_back_on_err(db: &Connection) {
-    setup(db).await;
+    if !setup(db).await {
+        return;
+    }
     let err = db
         .transaction(|tx| async move {
             User::create(&tx, user("a")).await?;
-            // A failing statement inside: the whole transaction goes.
-            User::find(&tx, 999_999).await?;
-            Ok::<_, Error>(())
+            // The closure fails after writing: the whole transaction goes.
+            Err::<(), _>(Error::validation("name", "forced failure"))
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotFound { .. }));
+    assert!(matches!(err, Error::Validation { .. }));
     assert_eq!(User::query().count(db).await.unwrap(), 0);
 }
 
 pub async fn transaction_explicit_and_drop(db: &Connection) {
-    setup(db).await;
+    if !setup(db).await {
+        return;
+    }
     let tx = db.begin().await.unwrap();
     User::create(&tx, user("kept")).await.unwrap();
     tx.commit().await.unwrap();
@@ -73,7 +86,9 @@ pub async fn transaction_explicit_and_drop(db: &Connection) {
 }
 
 pub async fn transaction_cascade_inside(db: &Connection) {
-    setup(db).await;
+    if !setup(db).await {
+        return;
+    }
     let mut u = DUser::create(db, DUser { name: "u".into(), ..Default::default() }).await.unwrap();
     DPost::create(db, DPost { id: Id::default(), title: "p".into(), d_user_id: u.id.get().unwrap() })
         .await
@@ -87,9 +102,16 @@ pub async fn transaction_cascade_inside(db: &Connection) {
 }
 
 pub async fn transaction_nested_savepoints(db: &Connection) {
-    setup(db).await;
+    if !setup(db).await {
+        return;
+    }
     let outer = db.begin().await.unwrap();
     User::create(&outer, user("outer")).await.unwrap();
+    if !db.capabilities().savepoints {
+        let err = outer.begin().await.unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+        return;
+    }
 
     let inner = outer.begin().await.unwrap();
     User::create(&inner, user("inner rolled back")).await.unwrap();
@@ -112,9 +134,11 @@ pub async fn transaction_nested_savepoints(db: &Connection) {
 
 pub async fn transaction_isolation_levels(db: &Connection) {
     use cormo::IsolationLevel as L;
-    setup(db).await;
+    if !setup(db).await {
+        return;
+    }
     let supported = db.capabilities().isolation_levels;
-    assert!(supported.contains(&L::Serializable), "every backend with transactions is serializable");
+    assert!(!supported.is_empty(), "a backend with transactions names its isolation levels");
     let mut committed = 0;
     for level in [L::ReadUncommitted, L::ReadCommitted, L::RepeatableRead, L::Serializable] {
         if supported.contains(&level) {

@@ -8,7 +8,6 @@ pub struct User {
 }
 
 #[derive(Model)]
-#[belongs_to(User)]
 pub struct Post {
     pub id: Id,
     pub title: String,

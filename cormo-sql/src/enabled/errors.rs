@@ -3,7 +3,7 @@
 use cormo_core::{Error, ModelSchema};
 use sqlx::error::ErrorKind;
 
-use crate::dialect::Dialect;
+use crate::enabled::dialect::Dialect;
 
 /// What was being done, which decides what a constraint failure means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,9 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
         ErrorKind::NotNullViolation => Error::Validation {
             column: null_column(d, &message).unwrap_or_else(|| "column".to_owned()),
             message: "is required".to_owned(),
+        },
+        _ if matches!(code.as_str(), "40001" | "40P01" | "1213" | "1205") => Error::Conflict {
+            message: format!("{} error {code}: {message}", d.name()),
         },
         _ if is_connection_lost(d, &code) => Error::Connection {
             message: format!("{} connection lost ({code}): {message}", d.name()),
@@ -123,13 +126,18 @@ fn duplicated_key(
             .unwrap_or_default(),
     };
     // Index names are `<table>_<col>`; report the column, as CORMO does.
-    match schema {
+    let key = match schema {
         Some(s) => raw
             .strip_prefix(&format!("{}_", s.table))
             .map(str::to_owned)
             .unwrap_or(raw),
         None => raw,
+    };
+    // The primary key, whatever the dialect calls it.
+    if key == "pkey" || key == "PRIMARY" {
+        return "id".to_owned();
     }
+    key
 }
 
 /// The column a NOT NULL violation names.

@@ -13,10 +13,10 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool};
 use tokio::sync::MutexGuard;
 
-use crate::backend::{Backend, BeginWith};
-use crate::ddl;
-use crate::errors::{self, Op};
-use crate::render::{self, Sql};
+use crate::enabled::backend::{Backend, BeginWith};
+use crate::enabled::ddl;
+use crate::enabled::errors::{self, Op};
+use crate::enabled::render::{self, Sql};
 
 /// A SQL database behind a sqlx pool.
 pub struct SqlAdapter<B: Backend> {
@@ -87,7 +87,7 @@ impl<B: Backend> SqlAdapter<B> {
         schema: Option<&'static ModelSchema>,
         op: Op,
         sql: Sql,
-    ) -> Result<crate::backend::Done> {
+    ) -> Result<crate::enabled::backend::Done> {
         let mut c = self.conn(tx).await?;
         let map = move |e| errors::map(B::DIALECT, schema, op, e);
         B::execute(c.get()?, sql, &map).await
@@ -164,7 +164,7 @@ where
     ) -> Result<()> {
         let d = B::DIALECT;
         let tables = self.strings(B::tables_sql()).await?;
-        let inline_fks = d == crate::dialect::Dialect::Sqlite;
+        let inline_fks = d == crate::enabled::dialect::Dialect::Sqlite;
         let mut created = HashSet::new();
         for &m in models {
             if tables.contains(m.table) {
@@ -234,6 +234,20 @@ where
             let mut c = self.conn(tx).await?;
             let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
             B::fetch(c.get()?, sql, &mut sink, &map).await?;
+            if given.is_some() && B::DIALECT == crate::enabled::dialect::Dialect::Postgres {
+                // A caller-chosen id does not advance the sequence; move it
+                // past the id so later inserts do not collide with it.
+                let mut sync = Sql::new(B::DIALECT);
+                sync.push("SELECT setval(pg_get_serial_sequence(");
+                crate::enabled::backend::text_param(&mut sync, &{
+                    let mut q = String::new();
+                    B::DIALECT.quote(&mut q, schema.table);
+                    q
+                });
+                sync.push(", 'id'), (SELECT MAX(").ident("id").push(") FROM ").ident(schema.table).push("))");
+                let mut ignore = |_: &mut dyn RowReader| -> Result<()> { Ok(()) };
+                B::fetch(c.get()?, sync, &mut ignore, &map).await?;
+            }
             return new_id.ok_or_else(|| Error::Driver {
                 message: format!("insert into {} returned no id", schema.table),
                 source: None,
@@ -434,7 +448,7 @@ impl<B: Backend> SqlAdapter<B> {
                 Ok(())
             };
             let mut check = Sql::raw(d, "SELECT COUNT(*) FROM pragma_foreign_key_check(");
-            crate::backend::text_param(&mut check, m.table);
+            crate::enabled::backend::text_param(&mut check, m.table);
             check.push(")");
             result = B::fetch(&mut conn, check, &mut sink, &map).await;
             if result.is_ok() && violations > 0 {

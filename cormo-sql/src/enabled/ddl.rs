@@ -3,8 +3,8 @@
 use cormo_core::integrity::IntegrityRule;
 use cormo_core::{ColumnDef, DefaultValue, IndexSpec, Integrity, ModelSchema};
 
-use crate::dialect::Dialect;
-use crate::render::Sql;
+use crate::enabled::dialect::Dialect;
+use crate::enabled::render::Sql;
 
 fn column(s: &mut Sql, c: &ColumnDef) {
     let ty = s.dialect.column_type(c.ty);

@@ -6,8 +6,8 @@ use std::future::Future;
 use cormo_core::{Capabilities, IsolationLevel, Result, RowSink, Value};
 use sqlx::Database;
 
-use crate::dialect::Dialect;
-use crate::render::Sql;
+use crate::enabled::dialect::Dialect;
+use crate::enabled::render::Sql;
 
 /// Maps a driver error to a cormo error in the context of one operation.
 pub type MapErr<'a> = &'a (dyn Fn(sqlx::Error) -> cormo_core::Error + Send + Sync);

@@ -3,7 +3,7 @@
 
 use cormo_core::{Assign, CmpOp, Cond, Dir, Error, LikeKind, ModelSchema, Result, Select, Value};
 
-use crate::dialect::{escape_like, Dialect, LIKE_ESCAPE};
+use crate::enabled::dialect::{escape_like, Dialect, LIKE_ESCAPE};
 
 /// SQL being built, with its parameters.
 pub struct Sql {

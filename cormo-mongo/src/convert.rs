@@ -1,0 +1,163 @@
+//! Values ↔ BSON, and reading a stored document as a row.
+
+use chrono::{DateTime, Utc};
+use cormo_core::{Error, ModelSchema, RecordId, Result, RowReader, Value};
+use mongodb::bson::oid::ObjectId;
+use mongodb::bson::spec::BinarySubtype;
+use mongodb::bson::{Binary, Bson, RawBsonRef, RawDocument};
+
+/// The document field of a column: `id` is `_id`.
+pub fn field(column: &str) -> &str {
+    if column == "id" {
+        "_id"
+    } else {
+        column
+    }
+}
+
+pub fn object_id(id: RecordId) -> Result<ObjectId> {
+    id.as_object_bytes()
+        .map(ObjectId::from_bytes)
+        .ok_or_else(|| Error::InvalidId {
+            value: id.to_string(),
+        })
+}
+
+pub fn record_id(oid: ObjectId) -> RecordId {
+    RecordId::Object(oid.bytes())
+}
+
+/// A value as BSON. Dates keep millisecond precision (BSON's).
+pub fn to_bson(v: &Value) -> Result<Bson> {
+    Ok(match v {
+        Value::Null => Bson::Null,
+        Value::Bool(b) => Bson::Boolean(*b),
+        Value::Int(i) => Bson::Int64(*i),
+        Value::Float(f) => Bson::Double(*f),
+        Value::Text(s) => Bson::String(s.clone()),
+        Value::Bytes(b) => Bson::Binary(Binary {
+            subtype: BinarySubtype::Generic,
+            bytes: b.clone(),
+        }),
+        Value::DateTime(t) => Bson::DateTime(mongodb::bson::DateTime::from_millis(t.timestamp_millis())),
+        Value::Json(j) => Bson::try_from(j.clone()).map_err(|e| Error::Validation {
+            column: "object".into(),
+            message: format!("cannot be stored in MongoDB: {e}"),
+        })?,
+        Value::Id(id) => Bson::ObjectId(object_id(*id)?),
+    })
+}
+
+/// A stored document read as a row: column 0 is `_id`, column `i + 1` is
+/// `schema.columns[i]`. Fields are read in place from the raw BSON.
+pub struct DocReader<'a> {
+    pub doc: &'a RawDocument,
+    pub schema: &'static ModelSchema,
+}
+
+impl DocReader<'_> {
+    fn raw(&self, idx: usize) -> Result<Option<RawBsonRef<'_>>> {
+        let name = if idx == 0 {
+            "_id"
+        } else {
+            match self.schema.columns.get(idx - 1) {
+                Some(c) => c.name,
+                None => {
+                    return Err(Error::Driver {
+                        message: format!("{} has no column #{idx}", self.schema.name),
+                        source: None,
+                    })
+                }
+            }
+        };
+        let v = self
+            .doc
+            .get(name)
+            .map_err(|e| Error::driver("malformed document", e))?;
+        Ok(v.filter(|v| !matches!(v, RawBsonRef::Null | RawBsonRef::Undefined)))
+    }
+
+    fn mismatch<T>(&self, idx: usize, want: &str, got: RawBsonRef<'_>) -> Result<T> {
+        let column = if idx == 0 {
+            "id"
+        } else {
+            self.schema.columns.get(idx - 1).map_or("?", |c| c.name)
+        };
+        Err(Error::Validation {
+            column: format!("{}.{column}", self.schema.table),
+            message: format!("holds {:?} in the database, expected {want}", got.element_type()),
+        })
+    }
+}
+
+impl RowReader for DocReader<'_> {
+    fn get_bool(&mut self, idx: usize) -> Result<Option<bool>> {
+        match self.raw(idx)? {
+            None => Ok(None),
+            Some(RawBsonRef::Boolean(b)) => Ok(Some(b)),
+            Some(other) => self.mismatch(idx, "a boolean", other),
+        }
+    }
+    fn get_i64(&mut self, idx: usize) -> Result<Option<i64>> {
+        match self.raw(idx)? {
+            None => Ok(None),
+            Some(RawBsonRef::Int64(i)) => Ok(Some(i)),
+            Some(RawBsonRef::Int32(i)) => Ok(Some(i64::from(i))),
+            Some(RawBsonRef::Double(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+            Some(other) => self.mismatch(idx, "an integer", other),
+        }
+    }
+    fn get_f64(&mut self, idx: usize) -> Result<Option<f64>> {
+        match self.raw(idx)? {
+            None => Ok(None),
+            Some(RawBsonRef::Double(f)) => Ok(Some(f)),
+            Some(RawBsonRef::Int32(i)) => Ok(Some(f64::from(i))),
+            Some(RawBsonRef::Int64(i)) => Ok(Some(i as f64)),
+            Some(other) => self.mismatch(idx, "a number", other),
+        }
+    }
+    fn get_string(&mut self, idx: usize) -> Result<Option<String>> {
+        match self.raw(idx)? {
+            None => Ok(None),
+            Some(RawBsonRef::String(s)) => Ok(Some(s.to_owned())),
+            Some(other) => self.mismatch(idx, "a string", other),
+        }
+    }
+    fn get_bytes(&mut self, idx: usize) -> Result<Option<Vec<u8>>> {
+        match self.raw(idx)? {
+            None => Ok(None),
+            Some(RawBsonRef::Binary(b)) => Ok(Some(b.bytes.to_vec())),
+            Some(other) => self.mismatch(idx, "binary data", other),
+        }
+    }
+    fn get_datetime(&mut self, idx: usize) -> Result<Option<DateTime<Utc>>> {
+        match self.raw(idx)? {
+            None => Ok(None),
+            Some(RawBsonRef::DateTime(d)) => DateTime::from_timestamp_millis(d.timestamp_millis())
+                .map(Some)
+                .ok_or_else(|| Error::Driver {
+                    message: format!("stored date {d} is out of range"),
+                    source: None,
+                }),
+            Some(other) => self.mismatch(idx, "a date", other),
+        }
+    }
+    fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>> {
+        match self.raw(idx)? {
+            None => Ok(None),
+            Some(raw) => {
+                let owned = raw
+                    .to_raw_bson();
+                let bson = Bson::try_from(owned).map_err(|e| Error::driver("malformed document", e))?;
+                Ok(Some(bson.into_relaxed_extjson()))
+            }
+        }
+    }
+    fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>> {
+        match self.raw(idx)? {
+            None => Ok(None),
+            Some(RawBsonRef::ObjectId(oid)) => Ok(Some(record_id(oid))),
+            Some(other) => self.mismatch(idx, "an ObjectId", other),
+        }
+    }
+}

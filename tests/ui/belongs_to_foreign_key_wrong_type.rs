@@ -1,0 +1,17 @@
+use cormo::prelude::*;
+
+#[derive(Model)]
+pub struct User {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model)]
+#[belongs_to(User)]
+pub struct Post {
+    pub id: Id,
+    pub title: String,
+    pub user_id: i64,
+}
+
+fn main() {}

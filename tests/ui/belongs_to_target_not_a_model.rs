@@ -1,0 +1,16 @@
+use cormo::prelude::*;
+
+pub struct User {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model)]
+#[belongs_to(User)]
+pub struct Post {
+    pub id: Id,
+    pub title: String,
+    pub user_id: Option<RecordId>,
+}
+
+fn main() {}

@@ -1,0 +1,17 @@
+use cormo::prelude::*;
+
+#[derive(Model)]
+#[has_many(Post, foreign_key = "author_id")]
+pub struct User {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Model)]
+pub struct Post {
+    pub id: Id,
+    pub title: String,
+    pub user_id: Option<RecordId>,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use cormo::prelude::*;
+
+#[derive(Model)]
+pub enum Status {
+    Active,
+    Banned,
+}
+
+fn main() {}
