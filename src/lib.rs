@@ -46,9 +46,9 @@
 //!   or `RecordId` when required).
 
 pub use cormo_core::{
-    Assign, AssocKind, Capabilities, Col, ColumnType, Cond, ConnectOptions, Connection, Dir,
-    Error, Executor, FieldType, Id, IdArg, Integrity, IsolationLevel, Model, ModelSchema, Order,
-    Query, RecordId, Result, Transaction, Value,
+    Assign, AssocKind, Capabilities, Col, ColumnType, Cond, ConnectOptions, Connection, Dir, Error,
+    Executor, FieldType, Id, IdArg, Integrity, IsolationLevel, Model, ModelSchema, Order, Query,
+    RecordId, Result, Transaction, Value,
 };
 pub use cormo_derive::Model;
 
@@ -58,6 +58,30 @@ pub use connect::{connect, connect_with};
 /// Everything a model file needs: `use cormo::prelude::*;`.
 pub mod prelude {
     pub use crate::{Connection, Error, Executor, Id, Model, RecordId, Result, Transaction};
+}
+
+/// The README and the guide in `docs/src`, compiled and run as doctests
+/// (`cargo test --doc --features sqlite`).
+#[cfg(all(doctest, feature = "sqlite"))]
+mod doctests {
+    #[doc = include_str!("../README.md")]
+    pub struct Readme;
+    #[doc = include_str!("../docs/src/introduction.md")]
+    pub struct Introduction;
+    #[doc = include_str!("../docs/src/models.md")]
+    pub struct Models;
+    #[doc = include_str!("../docs/src/associations.md")]
+    pub struct Associations;
+    #[doc = include_str!("../docs/src/integrity.md")]
+    pub struct Integrity;
+    #[doc = include_str!("../docs/src/queries.md")]
+    pub struct Queries;
+    #[doc = include_str!("../docs/src/transactions.md")]
+    pub struct Transactions;
+    #[doc = include_str!("../docs/src/backends.md")]
+    pub struct Backends;
+    #[doc = include_str!("../docs/src/errors.md")]
+    pub struct Errors;
 }
 
 /// Support for generated code. Not a public API.

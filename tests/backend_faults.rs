@@ -6,15 +6,32 @@ mod suite;
 use cormo::prelude::*;
 use suite::models::User;
 
-async fn assert_lost_connection_is_typed(db: Connection, kill: impl std::future::Future<Output = ()>) {
+async fn assert_lost_connection_is_typed(
+    db: Connection,
+    kill: impl std::future::Future<Output = ()>,
+) {
     db.register::<User>();
     db.apply_schemas().await.unwrap();
     let tx = db.begin().await.unwrap();
-    User::create(&tx, User { name: "in flight".into(), ..Default::default() }).await.unwrap();
+    User::create(
+        &tx,
+        User {
+            name: "in flight".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     kill.await;
-    let err = User::create(&tx, User { name: "after".into(), ..Default::default() })
-        .await
-        .unwrap_err();
+    let err = User::create(
+        &tx,
+        User {
+            name: "after".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
     drop(tx);
     // The pool replaces the dead connection; nothing was half-written.
@@ -28,7 +45,10 @@ async fn postgres_lost_connection() {
     use sqlx::Connection as _;
     let name = "postgres_lost_connection";
     let db = suite::harness::postgres(name).await;
-    let admin_url = suite::harness::url(suite::harness::POSTGRES_URL_VAR, suite::harness::POSTGRES_DEFAULT);
+    let admin_url = suite::harness::url(
+        suite::harness::POSTGRES_URL_VAR,
+        suite::harness::POSTGRES_DEFAULT,
+    );
     let kill = async move {
         let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
         sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
@@ -46,18 +66,24 @@ async fn mysql_lost_connection() {
     use sqlx::Connection as _;
     let name = "mysql_lost_connection";
     let db = suite::harness::mysql(name).await;
-    let admin_url = suite::harness::url(suite::harness::MYSQL_URL_VAR, suite::harness::MYSQL_DEFAULT);
+    let admin_url =
+        suite::harness::url(suite::harness::MYSQL_URL_VAR, suite::harness::MYSQL_DEFAULT);
     let kill = async move {
         let mut admin = sqlx::MySqlConnection::connect(&admin_url).await.unwrap();
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()")
-            .bind(suite::harness::db_name(name))
-            .fetch_all(&mut admin)
-            .await
-            .unwrap();
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()",
+        )
+        .bind(suite::harness::db_name(name))
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
         assert!(!ids.is_empty());
         for id in ids {
             // An integer from the server, not user input.
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL {id}"))).execute(&mut admin).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL {id}")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
         }
     };
     assert_lost_connection_is_typed(db, kill).await;
@@ -65,14 +91,15 @@ async fn mysql_lost_connection() {
 
 #[tokio::test]
 async fn unreachable_server_is_a_connection_error() {
-    let urls = [
+    let urls: &[&str] = &[
         #[cfg(feature = "postgres")]
         "postgres://postgres@127.0.0.1:1/test",
         #[cfg(feature = "mysql")]
         "mysql://root@127.0.0.1:1/test",
     ];
     for url in urls {
-        let opts = cormo::ConnectOptions::new(url).acquire_timeout(std::time::Duration::from_secs(2));
+        let opts =
+            cormo::ConnectOptions::new(*url).acquire_timeout(std::time::Duration::from_secs(2));
         let err = cormo::connect_with(opts).await.unwrap_err();
         assert!(matches!(err, Error::Connection { .. }), "{url}: {err:?}");
     }

@@ -78,8 +78,11 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Creates missing tables, columns, indexes and (where native) the
     /// foreign keys `rules` call for. Never drops anything.
-    async fn apply_schemas(&self, models: &[&'static ModelSchema], rules: &[IntegrityRule])
-        -> Result<()>;
+    async fn apply_schemas(
+        &self,
+        models: &[&'static ModelSchema],
+        rules: &[IntegrityRule],
+    ) -> Result<()>;
 
     /// Drops the tables, in the order given (children first).
     async fn drop_tables(&self, models: &[&'static ModelSchema]) -> Result<()>;
@@ -113,8 +116,12 @@ pub trait Adapter: Send + Sync + 'static {
     ) -> Result<u64>;
 
     /// Streams matching rows into `sink`.
-    async fn select(&self, tx: Option<&TxSlot>, q: &Select<'_>, sink: &mut RowSink<'_>)
-        -> Result<()>;
+    async fn select(
+        &self,
+        tx: Option<&TxSlot>,
+        q: &Select<'_>,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()>;
 
     /// Ids of matching rows.
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>>;
@@ -122,8 +129,7 @@ pub trait Adapter: Send + Sync + 'static {
     async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64>;
 
     /// Applies `assigns` to matching rows; returns rows matched.
-    async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign])
-        -> Result<u64>;
+    async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64>;
 
     /// Deletes matching rows (and only them: integrity is core's business
     /// unless the database enforces it natively). Returns rows deleted.

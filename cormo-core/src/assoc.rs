@@ -70,9 +70,12 @@ impl ForeignKey for Option<RecordId> {
 }
 
 fn assoc<P: Model>(idx: usize) -> Result<&'static crate::schema::AssocDef> {
-    P::schema().associations.get(idx).ok_or_else(|| Error::Integrity {
-        message: format!("association #{idx} is not declared on {}", P::schema().name),
-    })
+    P::schema()
+        .associations
+        .get(idx)
+        .ok_or_else(|| Error::Integrity {
+            message: format!("association #{idx} is not declared on {}", P::schema().name),
+        })
 }
 
 async fn fetch_children<P: Model, C: Model>(
@@ -122,12 +125,12 @@ pub async fn reload_has_many<'p, P: Model, C: Model>(
 
 /// `parent.build_<child>(data)`: sets the foreign key, adds the record to the
 /// cache and returns it for `save`.
-pub fn build_has_many<'p, P: Model, C: Model, F: ForeignKey>(
-    parent: &'p mut P,
+pub fn build_has_many<P: Model, C: Model, F: ForeignKey>(
+    parent: &mut P,
     idx: usize,
     mut child: C,
     fk: fn(&mut C) -> &mut F,
-) -> Result<&'p mut C> {
+) -> Result<&mut C> {
     if let Some(id) = parent.cormo_id().get() {
         fk(&mut child).set(id);
     }

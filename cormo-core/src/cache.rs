@@ -30,7 +30,11 @@ impl AssocCache {
     }
 
     /// The entry for association `idx` of `n`, created empty on first use.
-    pub(crate) fn entry<E: Default + Send + Sync + 'static>(&self, idx: usize, n: usize) -> Result<&E> {
+    pub(crate) fn entry<E: Default + Send + Sync + 'static>(
+        &self,
+        idx: usize,
+        n: usize,
+    ) -> Result<&E> {
         self.slots(n)
             .get(idx)
             .ok_or_else(|| missing(idx))?

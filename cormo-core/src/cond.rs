@@ -321,4 +321,3 @@ impl<M, T: NumericField> Col<M, T> {
         }
     }
 }
-

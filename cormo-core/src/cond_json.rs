@@ -72,9 +72,7 @@ fn parse_object(schema: &'static ModelSchema, json: &Json, depth: usize) -> Resu
                 }
             }
             "$not" => !parse_object(schema, value, depth + 1)?,
-            op if op.starts_with('$') => {
-                return Err(Error::UnknownOperator { op: op.to_owned() })
-            }
+            op if op.starts_with('$') => return Err(Error::UnknownOperator { op: op.to_owned() }),
             column => parse_column(schema, column, value, depth + 1)?,
         };
         out = out.and(part);
@@ -96,7 +94,12 @@ fn column(schema: &'static ModelSchema, name: &str) -> Result<(&'static str, Col
         })
 }
 
-fn parse_column(schema: &'static ModelSchema, name: &str, value: &Json, depth: usize) -> Result<Cond> {
+fn parse_column(
+    schema: &'static ModelSchema,
+    name: &str,
+    value: &Json,
+    depth: usize,
+) -> Result<Cond> {
     let (col, ty) = column(schema, name)?;
     match value {
         Json::Null => Ok(Cond::IsNull { column: col }),
@@ -129,7 +132,11 @@ fn parse_column(schema: &'static ModelSchema, name: &str, value: &Json, depth: u
                         }
                         !parse_column(schema, name, arg, depth + 1)?
                     }
-                    other => return Err(Error::UnknownOperator { op: other.to_owned() }),
+                    other => {
+                        return Err(Error::UnknownOperator {
+                            op: other.to_owned(),
+                        })
+                    }
                 };
                 out = out.and(part);
             }
@@ -162,7 +169,10 @@ fn like(column: &'static str, ty: ColumnType, kind: LikeKind, arg: &Json) -> Res
             kind,
             text: text.clone(),
         }),
-        _ => Err(Error::validation(column, "takes a string pattern on a string column")),
+        _ => Err(Error::validation(
+            column,
+            "takes a string pattern on a string column",
+        )),
     }
 }
 

@@ -252,9 +252,9 @@ fn drop_order(
         let pos = left
             .iter()
             .position(|m| {
-                !rules
-                    .iter()
-                    .any(|r| r.parent.same(m) && !r.child.same(m) && left.iter().any(|l| l.same(r.child)))
+                !rules.iter().any(|r| {
+                    r.parent.same(m) && !r.child.same(m) && left.iter().any(|l| l.same(r.child))
+                })
             })
             .unwrap_or(0);
         out.push(left.remove(pos));

@@ -200,7 +200,9 @@ pub(crate) async fn inconsistencies(
 ) -> Result<Vec<(&'static str, Vec<RecordId>)>> {
     let mut out: Vec<(&'static str, Vec<RecordId>)> = Vec::new();
     for rule in collect_rules(models, true) {
-        let parent_ids = s.select_ids(&Select::filter(rule.parent, &Cond::True)).await?;
+        let parent_ids = s
+            .select_ids(&Select::filter(rule.parent, &Cond::True))
+            .await?;
         let cond = Cond::IsNull {
             column: rule.column,
         }

@@ -26,9 +26,9 @@ pub use error::{BoxError, Error, Result};
 pub use id::{Id, RecordId};
 pub use model::{IdArg, Model};
 pub use query::Query;
-pub use transaction::Transaction;
 pub use schema::{
     AssocDef, AssocKind, ColumnDef, ColumnType, DefaultValue, IndexDef, IndexSpec, Integrity,
     ModelSchema,
 };
+pub use transaction::Transaction;
 pub use value::{FieldType, IntoField, NumericField, RowReader, Value};

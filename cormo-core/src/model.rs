@@ -13,6 +13,10 @@ use crate::schema::ModelSchema;
 use crate::value::{RowReader, Value};
 
 /// A database model. Derive it with `#[derive(Model)]`; do not implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a cormo model",
+    label = "add #[derive(Model)] to `{Self}`"
+)]
 pub trait Model: Sized + Send + Sync + 'static {
     /// The model's static schema.
     fn schema() -> &'static ModelSchema;
@@ -99,7 +103,10 @@ pub trait Model: Sized + Send + Sync + 'static {
             {
                 return Err(Error::validation(
                     "id",
-                    format!("{} already has an id; create_many inserts new records only", r.cormo_id()),
+                    format!(
+                        "{} already has an id; create_many inserts new records only",
+                        r.cormo_id()
+                    ),
                 ));
             }
             let rows: Vec<Vec<Value>> = records.iter().map(|r| r.to_values()).collect();

@@ -112,17 +112,71 @@ macro_rules! field_type {
     };
 }
 
-field_type!(String, ColumnType::String, get_string, |v| Value::Text(v.clone()), |d, _c| Ok::<_, Error>(d));
-field_type!(i64, ColumnType::BigInteger, get_i64, |v| Value::Int(*v), |d, _c| Ok::<_, Error>(d));
-field_type!(i32, ColumnType::Integer, get_i64, |v| Value::Int(i64::from(*v)), |d, c| {
-    i32::try_from(d).map_err(|_| Error::validation(c, format!("value {d} does not fit in i32")))
-});
-field_type!(f64, ColumnType::Number, get_f64, |v| Value::Float(*v), |d, _c| Ok::<_, Error>(d));
-field_type!(bool, ColumnType::Boolean, get_bool, |v| Value::Bool(*v), |d, _c| Ok::<_, Error>(d));
-field_type!(DateTime<Utc>, ColumnType::Date, get_datetime, |v| Value::DateTime(*v), |d, _c| Ok::<_, Error>(d));
-field_type!(serde_json::Value, ColumnType::Object, get_json, |v| Value::Json(v.clone()), |d, _c| Ok::<_, Error>(d));
-field_type!(Vec<u8>, ColumnType::Blob, get_bytes, |v| Value::Bytes(v.clone()), |d, _c| Ok::<_, Error>(d));
-field_type!(RecordId, ColumnType::RecordId, get_id, |v| Value::Id(*v), |d, _c| Ok::<_, Error>(d));
+field_type!(
+    String,
+    ColumnType::String,
+    get_string,
+    |v| Value::Text(v.clone()),
+    |d, _c| Ok::<_, Error>(d)
+);
+field_type!(
+    i64,
+    ColumnType::BigInteger,
+    get_i64,
+    |v| Value::Int(*v),
+    |d, _c| Ok::<_, Error>(d)
+);
+field_type!(
+    i32,
+    ColumnType::Integer,
+    get_i64,
+    |v| Value::Int(i64::from(*v)),
+    |d, c| {
+        i32::try_from(d).map_err(|_| Error::validation(c, format!("value {d} does not fit in i32")))
+    }
+);
+field_type!(
+    f64,
+    ColumnType::Number,
+    get_f64,
+    |v| Value::Float(*v),
+    |d, _c| Ok::<_, Error>(d)
+);
+field_type!(
+    bool,
+    ColumnType::Boolean,
+    get_bool,
+    |v| Value::Bool(*v),
+    |d, _c| Ok::<_, Error>(d)
+);
+field_type!(
+    DateTime<Utc>,
+    ColumnType::Date,
+    get_datetime,
+    |v| Value::DateTime(*v),
+    |d, _c| Ok::<_, Error>(d)
+);
+field_type!(
+    serde_json::Value,
+    ColumnType::Object,
+    get_json,
+    |v| Value::Json(v.clone()),
+    |d, _c| Ok::<_, Error>(d)
+);
+field_type!(
+    Vec<u8>,
+    ColumnType::Blob,
+    get_bytes,
+    |v| Value::Bytes(v.clone()),
+    |d, _c| Ok::<_, Error>(d)
+);
+field_type!(
+    RecordId,
+    ColumnType::RecordId,
+    get_id,
+    |v| Value::Id(*v),
+    |d, _c| Ok::<_, Error>(d)
+);
 
 impl NumericField for i32 {}
 impl NumericField for i64 {}

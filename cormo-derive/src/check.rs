@@ -18,17 +18,26 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
     match raw.fields.iter().find(|f| f.ident == attr::ID_FIELD) {
         None => errors.at(
             raw.span,
-            format!("a model needs a field `{}: cormo::Id` (its identity)", attr::ID_FIELD),
+            format!(
+                "a model needs a field `{}: cormo::Id` (its identity)",
+                attr::ID_FIELD
+            ),
         ),
         Some(f) if f.unique || f.index || f.default.is_some() || f.column != attr::ID_FIELD => {
-            errors.at(f.ident.span(), "the `id` field takes no #[cormo(...)] options")
+            errors.at(
+                f.ident.span(),
+                "the `id` field takes no #[cormo(...)] options",
+            )
         }
         Some(_) => {}
     }
     let mut columns = HashSet::new();
     for f in raw.fields.iter().filter(|f| f.ident != attr::ID_FIELD) {
         if !columns.insert(f.column.clone()) || f.column == attr::ID_FIELD {
-            errors.at(f.ident.span(), format!("column name `{}` is used twice", f.column));
+            errors.at(
+                f.ident.span(),
+                format!("column name `{}` is used twice", f.column),
+            );
         }
     }
 
@@ -67,8 +76,9 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
             }
         };
         if !names.insert(name.clone()) {
+            let at = a.as_.as_ref().map_or(a.span, |l| l.span());
             errors.at(
-                a.span,
+                at,
                 format!("two associations are named `{name}`; give one of them `as = \"...\"`"),
             );
         }
@@ -81,7 +91,7 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
                     ),
                 ),
                 Some(f) if a.required.is_some() && is_option(&f.ty) => errors.at(
-                    a.span,
+                    a.required.as_ref().map_or(a.span, |r| r.span()),
                     format!("`required` belongs_to needs `{foreign_key}: RecordId`, not an Option"),
                 ),
                 Some(_) => {}

@@ -3,6 +3,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use crate::attr;
 use crate::ir::{Association, Field, Kind, Model};
@@ -12,27 +13,34 @@ pub fn expand(m: &Model) -> TokenStream {
     let ident = &m.ident;
     let name = ident.to_string();
     let table = &m.table;
-    let cols: Vec<&Field> = m.fields.iter().filter(|f| f.ident != attr::ID_FIELD).collect();
+    let cols: Vec<&Field> = m
+        .fields
+        .iter()
+        .filter(|f| f.ident != attr::ID_FIELD)
+        .collect();
 
     let column_defs = cols.iter().map(|f| column_def(f));
     let assoc_defs = m.associations.iter().map(assoc_def);
+    // Column code carries the field type's span, so a type that cannot be a
+    // column is reported at the field.
     let to_values = cols.iter().map(|f| {
         let fi = &f.ident;
-        quote!(__c::FieldType::to_value(&self.#fi))
+        let ty = &f.ty;
+        quote_spanned!(ty.span()=> <#ty as __c::FieldType>::to_value(&self.#fi))
     });
     let decode = cols.iter().enumerate().map(|(i, f)| {
         let fi = &f.ident;
         let ty = &f.ty;
         let idx = i + 1;
         let col = &f.column;
-        quote!(#fi: <#ty as __c::FieldType>::decode(row, #idx, #col)?)
+        quote_spanned!(ty.span()=> #fi: <#ty as __c::FieldType>::decode(row, #idx, #col)?)
     });
     let col_consts = cols.iter().map(|f| {
         let konst = format_ident!("{}", f.ident.to_string().trim_start_matches("r#").to_uppercase(), span = f.ident.span());
         let ty = &f.ty;
         let col = &f.column;
         let doc = format!("The `{col}` column, for conditions, ordering and updates.");
-        quote! {
+        quote_spanned! {ty.span()=>
             #[doc = #doc]
             pub const #konst: ::cormo::__private::Col<#ident, #ty> = ::cormo::__private::Col::new(#col);
         }
@@ -42,7 +50,7 @@ pub fn expand(m: &Model) -> TokenStream {
         .iter()
         .enumerate()
         .map(|(i, a)| assoc_methods(m, i, a));
-    let checks = m.associations.iter().map(|a| assoc_check(m, a));
+    let checks = m.associations.iter().map(assoc_check);
 
     quote! {
         const _: () = {
@@ -106,11 +114,13 @@ fn column_def(f: &Field) -> TokenStream {
         None => quote!(::std::option::Option::None),
         Some(syn::Lit::Str(s)) => quote!(::std::option::Option::Some(__c::DefaultValue::Str(#s))),
         Some(syn::Lit::Int(i)) => quote!(::std::option::Option::Some(__c::DefaultValue::Int(#i))),
-        Some(syn::Lit::Float(x)) => quote!(::std::option::Option::Some(__c::DefaultValue::Float(#x))),
+        Some(syn::Lit::Float(x)) => {
+            quote!(::std::option::Option::Some(__c::DefaultValue::Float(#x)))
+        }
         Some(syn::Lit::Bool(b)) => quote!(::std::option::Option::Some(__c::DefaultValue::Bool(#b))),
         Some(_) => quote!(::std::option::Option::None),
     };
-    quote! {
+    quote_spanned! {ty.span()=>
         __c::ColumnDef {
             field: #field,
             name: #name,
@@ -149,33 +159,45 @@ fn assoc_def(a: &Association) -> TokenStream {
     }
 }
 
-/// Type checks that must see the other model: they fail at the attribute.
-fn assoc_check(m: &Model, a: &Association) -> TokenStream {
+/// The one place that touches the foreign-key field, so a missing or
+/// mistyped field is one error, at the attribute (has_many / has_one) or
+/// the field (belongs_to). Methods go through these helpers.
+fn fk_helper(m: &Model, a: &Association) -> TokenStream {
     let target = &a.target;
-    let span = a
-        .foreign_key_lit
-        .as_ref()
-        .map(|l| l.span())
-        .unwrap_or(a.span);
-    let fk = syn::Ident::new(&a.foreign_key, span);
+    let helper = format_ident!("__cormo_fk_{}", a.name);
     match a.kind {
-        Kind::HasMany | Kind::HasOne => quote_spanned! {span=>
-            let _ = |child: &#target| __c::assert_foreign_key(&child.#fk);
-        },
+        Kind::HasMany | Kind::HasOne => {
+            let span = a.foreign_key_lit.as_ref().map_or(a.span, |l| l.span());
+            let fk = syn::Ident::new(&a.foreign_key, span);
+            quote_spanned! {span=>
+                #[doc(hidden)]
+                fn #helper(child: &mut #target) -> &mut impl ::cormo::__private::ForeignKey {
+                    &mut child.#fk
+                }
+            }
+        }
         Kind::BelongsTo => {
-            let ident = &m.ident;
-            let field_span = m
+            let span = m
                 .fields
                 .iter()
                 .find(|f| f.column == a.foreign_key)
-                .map(|f| syn::spanned::Spanned::span(&f.ty))
-                .unwrap_or(a.span);
-            let fk = syn::Ident::new(&a.foreign_key, field_span);
-            quote_spanned! {field_span=>
-                let _ = |this: &#ident| __c::assert_foreign_key(&this.#fk);
-                __c::assert_model::<#target>();
+                .map_or(a.span, |f| f.ty.span());
+            let fk = syn::Ident::new(&a.foreign_key, span);
+            quote_spanned! {span=>
+                #[doc(hidden)]
+                fn #helper(&self) -> ::std::option::Option<::cormo::RecordId> {
+                    ::cormo::__private::ForeignKey::get(&self.#fk)
+                }
             }
         }
+    }
+}
+
+/// The target must be a model; checked once, at the target.
+fn assoc_check(a: &Association) -> TokenStream {
+    let target = &a.target;
+    quote_spanned! {a.span=>
+        __c::assert_model::<#target>();
     }
 }
 
@@ -183,69 +205,95 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
     let target = &a.target;
     let acc = syn::Ident::new(&a.name, Span::call_site());
     let reload = format_ident!("reload_{}", a.name);
+    let helper = format_ident!("__cormo_fk_{}", a.name);
     let model = m.ident.to_string();
+    let fk_helper = fk_helper(m, a);
+    // Bodies carry the target's span: if it is not a model, that is where
+    // the compiler says so.
+    let span = a.span;
     match a.kind {
         Kind::HasMany => {
             let build = format_ident!("build_{}", naming::singular(&a.name));
-            let fk_field = m_field_ident(&a.foreign_key);
-            let doc = format!("The `{}` of this {model}, loaded once and cached (one query).", a.name);
+            let doc = format!(
+                "The `{}` of this {model}, loaded once and cached (one query).",
+                a.name
+            );
             let doc_reload = format!("Queries `{}` again and replaces the cache.", a.name);
             let doc_build = format!(
                 "A new unsaved record with `{}` set to this {model}'s id, added to the `{}` cache; call `save` on it.",
                 a.foreign_key, a.name
             );
+            let load = quote_spanned!(span=> ::cormo::__private::assoc::has_many::<Self, #target>(self, #idx, db).await);
+            let reload_body = quote_spanned!(span=> ::cormo::__private::assoc::reload_has_many::<Self, #target>(self, #idx, db).await);
+            let build_body = quote_spanned!(span=> ::cormo::__private::assoc::build_has_many::<Self, #target, _>(self, #idx, data, Self::#helper));
             quote! {
+                #fk_helper
                 #[doc = #doc]
                 pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<&[#target]> {
-                    ::cormo::__private::assoc::has_many::<Self, #target>(self, #idx, db).await
+                    #load
                 }
                 #[doc = #doc_reload]
                 pub async fn #reload(&mut self, db: &impl ::cormo::Executor) -> ::cormo::Result<&[#target]> {
-                    ::cormo::__private::assoc::reload_has_many::<Self, #target>(self, #idx, db).await
+                    #reload_body
                 }
                 #[doc = #doc_build]
                 pub fn #build(&mut self, data: #target) -> ::cormo::Result<&mut #target> {
-                    ::cormo::__private::assoc::build_has_many::<Self, #target, _>(self, #idx, data, |c| &mut c.#fk_field)
+                    #build_body
                 }
             }
         }
         Kind::HasOne => {
-            let doc = format!("The `{}` of this {model} (or `None`), loaded once and cached.", a.name);
+            let doc = format!(
+                "The `{}` of this {model} (or `None`), loaded once and cached.",
+                a.name
+            );
+            let load = quote_spanned!(span=> ::cormo::__private::assoc::has_one::<Self, #target>(self, #idx, db).await);
             quote! {
+                #fk_helper
                 #[doc = #doc]
                 pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
-                    ::cormo::__private::assoc::has_one::<Self, #target>(self, #idx, db).await
+                    #load
                 }
                 /// Queries the association again and replaces the cache.
                 pub async fn #reload(&mut self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
                     ::cormo::__private::assoc::reset(self, #idx);
-                    ::cormo::__private::assoc::has_one::<Self, #target>(self, #idx, db).await
+                    #load
                 }
             }
         }
         Kind::BelongsTo => {
-            let fk_field = m_field_ident(&a.foreign_key);
             let doc = format!(
                 "The `{}` this {model} belongs to: `None` when `{}` is null, `Error::NotFound` when it dangles. Cached.",
                 a.name, a.foreign_key
             );
+            let load = quote_spanned!(span=> ::cormo::__private::assoc::belongs_to::<Self, #target>(self, #idx, self.#helper(), db).await);
             quote! {
+                #fk_helper
                 #[doc = #doc]
                 pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
-                    let fk = ::cormo::__private::ForeignKey::get(&self.#fk_field);
-                    ::cormo::__private::assoc::belongs_to::<Self, #target>(self, #idx, fk, db).await
+                    #load
                 }
                 /// Queries the association again and replaces the cache.
                 pub async fn #reload(&mut self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
                     ::cormo::__private::assoc::reset(self, #idx);
-                    let fk = ::cormo::__private::ForeignKey::get(&self.#fk_field);
-                    ::cormo::__private::assoc::belongs_to::<Self, #target>(self, #idx, fk, db).await
+                    #load
                 }
             }
         }
     }
 }
 
-fn m_field_ident(name: &str) -> syn::Ident {
-    syn::Ident::new(name, Span::call_site())
+/// When the derive reports errors, an `impl Model` whose bodies never run
+/// keeps other models that name this one from piling up follow-on errors.
+pub fn stub(ident: &syn::Ident) -> TokenStream {
+    quote! {
+        #[automatically_derived]
+        impl ::cormo::__private::Model for #ident {
+            fn schema() -> &'static ::cormo::__private::ModelSchema { ::std::unreachable!() }
+            fn cormo_id(&self) -> &::cormo::__private::Id { ::std::unreachable!() }
+            fn cormo_id_mut(&mut self) -> &mut ::cormo::__private::Id { ::std::unreachable!() }
+            fn to_values(&self) -> ::std::vec::Vec<::cormo::__private::Value> { ::std::unreachable!() }
+            fn from_row(_: &mut dyn ::cormo::__private::RowReader) -> ::cormo::__private::Result<Self> { ::std::unreachable!() }
+        }
+    }
 }

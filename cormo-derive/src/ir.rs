@@ -46,7 +46,8 @@ pub struct Association {
     pub foreign_key: String,
     /// `ignore` | `nullify` | `restrict` | `delete`; `ignore` for belongs_to.
     pub integrity: String,
-    /// The whole attribute, for errors about the association.
+    /// The target path in the attribute: errors about the association
+    /// point here (an attribute's own span is only its `#` on stable).
     pub span: Span,
     /// The `foreign_key = "..."` literal, when given.
     pub foreign_key_lit: Option<LitStr>,

@@ -21,9 +21,14 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
     let Some(raw) = parse::parse(&input, &mut errors) else {
         return to_compile_errors(errors);
     };
+    let generic = !raw.generics.params.is_empty();
     let model = check::check(raw, &mut errors);
     if let Err(e) = errors.finish() {
-        return e.to_compile_error().into();
+        let mut out = e.to_compile_error();
+        if !generic {
+            out.extend(expand::stub(&model.ident));
+        }
+        return out.into();
     }
     expand::expand(&model).into()
 }

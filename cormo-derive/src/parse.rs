@@ -53,11 +53,17 @@ impl Errors {
 
 pub fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<RawModel> {
     let Data::Struct(data) = &input.data else {
-        errors.at(input.ident.span(), "#[derive(Model)] works on structs with named fields");
+        errors.at(
+            input.ident.span(),
+            "#[derive(Model)] works on structs with named fields",
+        );
         return None;
     };
     let Fields::Named(named) = &data.fields else {
-        errors.at(input.ident.span(), "#[derive(Model)] works on structs with named fields");
+        errors.at(
+            input.ident.span(),
+            "#[derive(Model)] works on structs with named fields",
+        );
         return None;
     };
     let mut model = RawModel {
@@ -89,7 +95,9 @@ pub fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<RawModel> {
         }
     }
     for f in &named.named {
-        let Some(ident) = f.ident.clone() else { continue };
+        let Some(ident) = f.ident.clone() else {
+            continue;
+        };
         let mut field = Field {
             column: ident.unraw().to_string(),
             ident,
@@ -115,7 +123,8 @@ fn parse_model_attr(a: &Attribute, model: &mut RawModel) -> syn::Result<()> {
             Ok(())
         } else {
             Err(meta.error(format!(
-                "unknown model option; expected `{}`",
+                "unknown model option `{}`; expected `{}`",
+                path_name(&meta.path),
                 attr::TABLE
             )))
         }
@@ -146,7 +155,8 @@ fn parse_field_attr(a: &Attribute, field: &mut Field) -> syn::Result<()> {
             }
         } else {
             return Err(meta.error(format!(
-                "unknown field option; expected one of `{}`, `{}`, `{}`, `{}`",
+                "unknown field option `{}`; expected one of `{}`, `{}`, `{}`, `{}`",
+                path_name(&meta.path),
                 attr::NAME,
                 attr::UNIQUE,
                 attr::INDEX,
@@ -158,14 +168,18 @@ fn parse_field_attr(a: &Attribute, field: &mut Field) -> syn::Result<()> {
 }
 
 fn parse_association(a: &Attribute, kind: Kind) -> syn::Result<RawAssociation> {
-    let span = a.span();
     a.parse_args_with(|input: ParseStream| {
-        let target: Path = input.parse().map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                format!("expected the target model first: #[{}(Target, ...)]", kind.attr_name()),
-            )
-        })?;
+        let target_first = || {
+            format!("expected the target model first: #[{}(Target, ...)]", kind.attr_name())
+        };
+        let target: Path = input
+            .parse()
+            .map_err(|e| syn::Error::new(e.span(), target_first()))?;
+        // `#[has_many(integrity = "delete")]`: an option where the target goes.
+        if input.peek(Token![=]) {
+            return Err(syn::Error::new(target.span(), target_first()));
+        }
+        let span = target.span();
         let mut out = RawAssociation {
             kind,
             target,
@@ -221,4 +235,10 @@ fn parse_association(a: &Attribute, kind: Kind) -> syn::Result<RawAssociation> {
         }
         Ok(out)
     })
+}
+
+fn path_name(p: &Path) -> String {
+    quote::ToTokens::to_token_stream(p)
+        .to_string()
+        .replace(' ', "")
 }

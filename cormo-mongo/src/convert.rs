@@ -39,13 +39,50 @@ pub fn to_bson(v: &Value) -> Result<Bson> {
             subtype: BinarySubtype::Generic,
             bytes: b.clone(),
         }),
-        Value::DateTime(t) => Bson::DateTime(mongodb::bson::DateTime::from_millis(t.timestamp_millis())),
-        Value::Json(j) => Bson::try_from(j.clone()).map_err(|e| Error::Validation {
-            column: "object".into(),
-            message: format!("cannot be stored in MongoDB: {e}"),
-        })?,
+        Value::DateTime(t) => {
+            Bson::DateTime(mongodb::bson::DateTime::from_millis(t.timestamp_millis()))
+        }
+        Value::Json(j) => json_to_bson(j),
         Value::Id(id) => Bson::ObjectId(object_id(*id)?),
     })
+}
+
+/// JSON as BSON, verbatim: keys such as `$oid` or `$numberLong` stay data
+/// (the driver's extended-JSON conversion would turn them into typed values).
+fn json_to_bson(j: &serde_json::Value) -> Bson {
+    use serde_json::Value as J;
+    match j {
+        J::Null => Bson::Null,
+        J::Bool(b) => Bson::Boolean(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Bson::Int64(i),
+            None => Bson::Double(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => Bson::String(s.clone()),
+        J::Array(items) => Bson::Array(items.iter().map(json_to_bson).collect()),
+        J::Object(map) => Bson::Document(
+            map.iter()
+                .map(|(k, v)| (k.clone(), json_to_bson(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// The inverse of [`json_to_bson`]; BSON types JSON lacks use relaxed
+/// extended JSON.
+fn bson_to_json(b: Bson) -> serde_json::Value {
+    use serde_json::Value as J;
+    match b {
+        Bson::Null | Bson::Undefined => J::Null,
+        Bson::Boolean(b) => J::Bool(b),
+        Bson::Int32(i) => J::from(i),
+        Bson::Int64(i) => J::from(i),
+        Bson::Double(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+        Bson::String(s) => J::String(s),
+        Bson::Array(items) => J::Array(items.into_iter().map(bson_to_json).collect()),
+        Bson::Document(d) => J::Object(d.into_iter().map(|(k, v)| (k, bson_to_json(v))).collect()),
+        other => other.into_relaxed_extjson(),
+    }
 }
 
 /// A stored document read as a row: column 0 is `_id`, column `i + 1` is
@@ -85,7 +122,10 @@ impl DocReader<'_> {
         };
         Err(Error::Validation {
             column: format!("{}.{column}", self.schema.table),
-            message: format!("holds {:?} in the database, expected {want}", got.element_type()),
+            message: format!(
+                "holds {:?} in the database, expected {want}",
+                got.element_type()
+            ),
         })
     }
 }
@@ -103,7 +143,9 @@ impl RowReader for DocReader<'_> {
             None => Ok(None),
             Some(RawBsonRef::Int64(i)) => Ok(Some(i)),
             Some(RawBsonRef::Int32(i)) => Ok(Some(i64::from(i))),
-            Some(RawBsonRef::Double(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+            Some(RawBsonRef::Double(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                Ok(Some(f as i64))
+            }
             Some(other) => self.mismatch(idx, "an integer", other),
         }
     }
@@ -146,10 +188,10 @@ impl RowReader for DocReader<'_> {
         match self.raw(idx)? {
             None => Ok(None),
             Some(raw) => {
-                let owned = raw
-                    .to_raw_bson();
-                let bson = Bson::try_from(owned).map_err(|e| Error::driver("malformed document", e))?;
-                Ok(Some(bson.into_relaxed_extjson()))
+                let owned = raw.to_raw_bson();
+                let bson =
+                    Bson::try_from(owned).map_err(|e| Error::driver("malformed document", e))?;
+                Ok(Some(bson_to_json(bson)))
             }
         }
     }

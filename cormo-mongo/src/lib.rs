@@ -14,11 +14,13 @@ use std::any::Any;
 use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
 use cormo_core::{
-    Adapter, Assign, Capabilities, ConnectOptions, Connection, Cond, Error, IsolationLevel,
+    Adapter, Assign, Capabilities, Cond, ConnectOptions, Connection, Error, IsolationLevel,
     ModelSchema, RecordId, Result, RowSink, Select, TxSlot, Value,
 };
 use mongodb::bson::{doc, oid::ObjectId, Document};
-use mongodb::options::{ClientOptions, IndexOptions, ReadConcern, TransactionOptions, WriteConcern};
+use mongodb::options::{
+    ClientOptions, IndexOptions, ReadConcern, TransactionOptions, WriteConcern,
+};
 use mongodb::{ClientSession, Collection, IndexModel};
 
 use crate::convert::{field, object_id, record_id, to_bson, DocReader};
@@ -33,7 +35,10 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     co.min_pool_size = Some(opts.min_connections);
     co.server_selection_timeout = Some(opts.acquire_timeout);
     co.max_idle_time = opts.idle_timeout;
-    let db_name = co.default_database.clone().unwrap_or_else(|| "test".to_owned());
+    let db_name = co
+        .default_database
+        .clone()
+        .unwrap_or_else(|| "test".to_owned());
     let client = mongodb::Client::with_options(co).map_err(|e| errors::map(e, None))?;
     let db = client.database(&db_name);
     // Transactions need a replica set or a sharded cluster.
@@ -120,7 +125,9 @@ impl MongoAdapter {
     }
 
     /// `$set` for values, `$unset` for NULLs.
-    fn set_unset(pairs: impl Iterator<Item = (&'static str, Result<Option<mongodb::bson::Bson>>)>) -> Result<Document> {
+    fn set_unset(
+        pairs: impl Iterator<Item = (&'static str, Result<Option<mongodb::bson::Bson>>)>,
+    ) -> Result<Document> {
         let mut set = Document::new();
         let mut unset = Document::new();
         for (name, v) in pairs {
@@ -139,7 +146,10 @@ impl MongoAdapter {
         Ok(update)
     }
 
-    fn find_options(q: &Select<'_>, projection: Option<Document>) -> Result<mongodb::options::FindOptions> {
+    fn find_options(
+        q: &Select<'_>,
+        projection: Option<Document>,
+    ) -> Result<mongodb::options::FindOptions> {
         let mut sort = Document::new();
         for o in q.order {
             if o.column != "id" && q.schema.column(o.column).is_none() {
@@ -148,7 +158,11 @@ impl MongoAdapter {
                     column: o.column.to_owned(),
                 });
             }
-            let dir = if o.dir == cormo_core::Dir::Desc { -1 } else { 1 };
+            let dir = if o.dir == cormo_core::Dir::Desc {
+                -1
+            } else {
+                1
+            };
             sort.insert(field(o.column), dir);
         }
         let mut opts = mongodb::options::FindOptions::default();
@@ -164,7 +178,10 @@ impl MongoAdapter {
             return Ok(None);
         }
         let ids = self.select_ids(tx, q).await?;
-        Ok(Some(Cond::is_in("id", ids.into_iter().map(Value::Id).collect())))
+        Ok(Some(Cond::is_in(
+            "id",
+            ids.into_iter().map(Value::Id).collect(),
+        )))
     }
 }
 
@@ -392,7 +409,8 @@ impl Adapter for MongoAdapter {
         let by_ids = self.resolve_paging(tx, q).await?;
         let f = filter::filter(q.schema, by_ids.as_ref().unwrap_or(q.cond))?;
         let coll = self.coll(q.schema);
-        let r = with_session!(tx, coll.delete_many(f)).map_err(|e| errors::map(e, Some(q.schema)))?;
+        let r =
+            with_session!(tx, coll.delete_many(f)).map_err(|e| errors::map(e, Some(q.schema)))?;
         Ok(r.deleted_count)
     }
 
@@ -418,7 +436,10 @@ impl Adapter for MongoAdapter {
             opts.read_concern = Some(ReadConcern::snapshot());
             opts.write_concern = Some(WriteConcern::majority());
         }
-        s.start_transaction().with_options(opts).await.map_err(map)?;
+        s.start_transaction()
+            .with_options(opts)
+            .await
+            .map_err(map)?;
         Ok(Box::new(s))
     }
 

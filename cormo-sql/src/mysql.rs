@@ -8,7 +8,9 @@ use cormo_core::{
     RowSink, Value,
 };
 use futures_util::TryStreamExt;
-use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlConnection, MySqlPoolOptions, MySqlRow};
+use sqlx::mysql::{
+    MySqlArguments, MySqlConnectOptions, MySqlConnection, MySqlPoolOptions, MySqlRow,
+};
 use sqlx::{Arguments, AssertSqlSafe, MySql, Row};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
@@ -99,8 +101,10 @@ impl RowReader for Reader<'_> {
             }
             Err(e) => return Err(decode_err(e)),
         };
-        text.map(|t| serde_json::from_str(&t).map_err(|e| Error::driver("stored JSON is invalid", e)))
-            .transpose()
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| Error::driver("stored JSON is invalid", e))
+        })
+        .transpose()
     }
     fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>> {
         Ok(self.get_i64(idx)?.map(RecordId::Int))
@@ -157,7 +161,9 @@ impl Backend for MySqlBackend {
         // MySQL sets the level for the next transaction, before it starts.
         level.map(|l| {
             BeginWith::Before(match l {
-                IsolationLevel::ReadUncommitted => "SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED",
+                IsolationLevel::ReadUncommitted => {
+                    "SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED"
+                }
                 IsolationLevel::ReadCommitted => "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
                 IsolationLevel::RepeatableRead => "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
                 IsolationLevel::Serializable => "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",

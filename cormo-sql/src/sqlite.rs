@@ -113,8 +113,10 @@ impl RowReader for Reader<'_> {
     }
     fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>> {
         let text: Option<String> = self.0.try_get(idx).map_err(decode_err)?;
-        text.map(|t| serde_json::from_str(&t).map_err(|e| Error::driver("stored JSON is invalid", e)))
-            .transpose()
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| Error::driver("stored JSON is invalid", e))
+        })
+        .transpose()
     }
     fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>> {
         Ok(self.get_i64(idx)?.map(RecordId::Int))
@@ -136,7 +138,11 @@ impl Backend for SqliteBackend {
         }
     }
 
-    async fn execute<'a>(conn: &'a mut SqliteConnection, sql: Sql, map: MapErr<'a>) -> Result<Done> {
+    async fn execute<'a>(
+        conn: &'a mut SqliteConnection,
+        sql: Sql,
+        map: MapErr<'a>,
+    ) -> Result<Done> {
         let args = arguments(sql.params)?;
         let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
             .execute(conn)
@@ -189,7 +195,10 @@ impl Backend for SqliteBackend {
     }
 
     fn foreign_keys_sql(table: &str) -> Option<Sql> {
-        let mut s = Sql::raw(Dialect::Sqlite, "SELECT \"from\" FROM pragma_foreign_key_list(");
+        let mut s = Sql::raw(
+            Dialect::Sqlite,
+            "SELECT \"from\" FROM pragma_foreign_key_list(",
+        );
         text_param(&mut s, table);
         s.push(")");
         Some(s)

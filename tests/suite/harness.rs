@@ -59,9 +59,15 @@ pub async fn postgres(test: &str) -> Connection {
     let name = db_name(test);
     let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
     let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     let create = format!("CREATE DATABASE \"{name}\"");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut admin).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     admin.close().await.unwrap();
     let opts = cormo::ConnectOptions::new(with_database(&admin_url, &name)).max_connections(4);
     cormo::connect_with(opts).await.unwrap()
@@ -73,19 +79,32 @@ pub async fn mysql(test: &str) -> Connection {
     let name = db_name(test);
     let mut admin = sqlx::MySqlConnection::connect(&admin_url).await.unwrap();
     let drop = format!("DROP DATABASE IF EXISTS `{name}`");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     let create = format!("CREATE DATABASE `{name}`");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut admin).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     admin.close().await.unwrap();
     let opts = cormo::ConnectOptions::new(with_database(&admin_url, &name)).max_connections(4);
     cormo::connect_with(opts).await.unwrap()
 }
 
+/// MongoDB gets a database name unique to this run instead of dropping the
+/// previous one: a run that died mid-transaction can leave transactions
+/// open, and dropping their database would wait for them (SecantusDB never
+/// reaps them; mongod does after `transactionLifetimeLimitSeconds`).
 pub async fn mongodb(test: &str) -> Connection {
     let base = url(MONGODB_URL_VAR, MONGODB_DEFAULT);
-    let name = db_name(test);
-    let client = mongodb::Client::with_uri_str(&base).await.unwrap();
-    client.database(&name).drop().await.unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut short = test.to_owned();
+    short.truncate(40);
+    let name = format!("cormo_{short}_{}_{nanos:x}", std::process::id());
     cormo::connect(&with_database(&base, &name)).await.unwrap()
 }
 
@@ -99,5 +118,8 @@ fn with_database_replaces_the_path() {
         with_database("mongodb://h:1/?directConnection=true", "x"),
         "mongodb://h:1/x?directConnection=true"
     );
-    assert_eq!(with_database("mysql://root@h:3306", "x"), "mysql://root@h:3306/x");
+    assert_eq!(
+        with_database("mysql://root@h:3306", "x"),
+        "mysql://root@h:3306/x"
+    );
 }

@@ -8,10 +8,25 @@ use super::models::*;
 pub async fn integrity_nullify(db: &Connection) {
     db.register::<NUser>();
     db.apply_schemas().await.unwrap();
-    let mut u = NUser::create(db, NUser { name: "u".into(), ..Default::default() }).await.unwrap();
-    let p = NPost::create(db, NPost { title: "p".into(), n_user_id: u.id.get(), ..Default::default() })
-        .await
-        .unwrap();
+    let mut u = NUser::create(
+        db,
+        NUser {
+            name: "u".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let p = NPost::create(
+        db,
+        NPost {
+            title: "p".into(),
+            n_user_id: u.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     u.destroy(db).await.unwrap();
     let p = NPost::find(db, &p.id).await.unwrap();
     assert_eq!(p.n_user_id, None);
@@ -20,12 +35,30 @@ pub async fn integrity_nullify(db: &Connection) {
 pub async fn integrity_restrict(db: &Connection) {
     db.register::<RUser>();
     db.apply_schemas().await.unwrap();
-    let mut u = RUser::create(db, RUser { name: "u".into(), ..Default::default() }).await.unwrap();
-    let mut p = RPost::create(db, RPost { title: "p".into(), r_user_id: u.id.get(), ..Default::default() })
-        .await
-        .unwrap();
+    let mut u = RUser::create(
+        db,
+        RUser {
+            name: "u".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut p = RPost::create(
+        db,
+        RPost {
+            title: "p".into(),
+            r_user_id: u.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let err = u.destroy(db).await.unwrap_err();
-    assert!(matches!(err, Error::Rejected { model: "RUser", .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Rejected { model: "RUser", .. }),
+        "{err:?}"
+    );
     // The parent stays, and so does the record's persisted state.
     assert!(u.id.is_persisted());
     assert_eq!(RUser::query().count(db).await.unwrap(), 1);
@@ -41,10 +74,25 @@ pub async fn integrity_restrict(db: &Connection) {
 pub async fn integrity_restrict_has_one(db: &Connection) {
     db.register::<RUser>();
     db.apply_schemas().await.unwrap();
-    let mut u = RUser::create(db, RUser { name: "u".into(), ..Default::default() }).await.unwrap();
-    RProfile::create(db, RProfile { bio: "b".into(), r_user_id: u.id.get(), ..Default::default() })
-        .await
-        .unwrap();
+    let mut u = RUser::create(
+        db,
+        RUser {
+            name: "u".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    RProfile::create(
+        db,
+        RProfile {
+            bio: "b".into(),
+            r_user_id: u.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(u.r_profile(db).await.unwrap().unwrap().bio, "b");
     let err = u.destroy(db).await.unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
@@ -53,16 +101,40 @@ pub async fn integrity_restrict_has_one(db: &Connection) {
 pub async fn integrity_delete_cascades_two_levels(db: &Connection) {
     db.register::<DUser>();
     db.apply_schemas().await.unwrap();
-    let mut keep = DUser::create(db, DUser { name: "keep".into(), ..Default::default() }).await.unwrap();
-    let mut gone = DUser::create(db, DUser { name: "gone".into(), ..Default::default() }).await.unwrap();
+    let mut keep = DUser::create(
+        db,
+        DUser {
+            name: "keep".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut gone = DUser::create(
+        db,
+        DUser {
+            name: "gone".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     for owner in [&mut keep, &mut gone] {
         let owner_id = owner.id.get().unwrap();
         for i in 0..2 {
             let post = owner
-                .build_d_post(DPost { id: Id::default(), title: format!("p{i}"), d_user_id: owner_id })
+                .build_d_post(DPost {
+                    id: Id::default(),
+                    title: format!("p{i}"),
+                    d_user_id: owner_id,
+                })
                 .unwrap();
             post.save(db).await.unwrap();
-            let c = DComment { body: "c".into(), d_post_id: post.id.get(), ..Default::default() };
+            let c = DComment {
+                body: "c".into(),
+                d_post_id: post.id.get(),
+                ..Default::default()
+            };
             DComment::create(db, c).await.unwrap();
         }
     }
@@ -80,32 +152,86 @@ pub async fn integrity_delete_cascades_two_levels(db: &Connection) {
 pub async fn integrity_mixed_delete_then_nullify(db: &Connection) {
     db.register::<MUser>();
     db.apply_schemas().await.unwrap();
-    let mut u = MUser::create(db, MUser { name: "u".into(), ..Default::default() }).await.unwrap();
-    let p = MPost::create(db, MPost { title: "p".into(), m_user_id: u.id.get(), ..Default::default() })
-        .await
-        .unwrap();
-    let c = MComment::create(db, MComment { body: "c".into(), m_post_id: p.id.get(), ..Default::default() })
-        .await
-        .unwrap();
+    let mut u = MUser::create(
+        db,
+        MUser {
+            name: "u".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let p = MPost::create(
+        db,
+        MPost {
+            title: "p".into(),
+            m_user_id: u.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let c = MComment::create(
+        db,
+        MComment {
+            body: "c".into(),
+            m_post_id: p.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     u.destroy(db).await.unwrap();
     assert_eq!(MPost::query().count(db).await.unwrap(), 0);
     let c = MComment::find(db, &c.id).await.unwrap();
-    assert_eq!(c.m_post_id, None, "the comment survives with its key cleared");
+    assert_eq!(
+        c.m_post_id, None,
+        "the comment survives with its key cleared"
+    );
 }
 
 pub async fn integrity_deep_restrict_rejects_whole_delete(db: &Connection) {
     db.register::<XUser>();
     db.apply_schemas().await.unwrap();
-    let mut u = XUser::create(db, XUser { name: "u".into(), ..Default::default() }).await.unwrap();
-    let free = XPost::create(db, XPost { title: "free".into(), x_user_id: u.id.get(), ..Default::default() })
-        .await
-        .unwrap();
-    let held = XPost::create(db, XPost { title: "held".into(), x_user_id: u.id.get(), ..Default::default() })
-        .await
-        .unwrap();
-    XComment::create(db, XComment { body: "c".into(), x_post_id: held.id.get(), ..Default::default() })
-        .await
-        .unwrap();
+    let mut u = XUser::create(
+        db,
+        XUser {
+            name: "u".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let free = XPost::create(
+        db,
+        XPost {
+            title: "free".into(),
+            x_user_id: u.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let held = XPost::create(
+        db,
+        XPost {
+            title: "held".into(),
+            x_user_id: u.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    XComment::create(
+        db,
+        XComment {
+            body: "c".into(),
+            x_post_id: held.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let err = u.destroy(db).await.unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
     // Nothing was deleted: not the user, not even the unrestricted post.
@@ -117,22 +243,49 @@ pub async fn integrity_deep_restrict_rejects_whole_delete(db: &Connection) {
 pub async fn integrity_ignore_leaves_children(db: &Connection) {
     db.register::<User>();
     db.apply_schemas().await.unwrap();
-    let mut u = User::create(db, User { name: "u".into(), ..Default::default() }).await.unwrap();
-    let p = Post::create(db, Post { title: "p".into(), body: "b".into(), user_id: u.id.get(), ..Default::default() })
-        .await
-        .unwrap();
+    let mut u = User::create(
+        db,
+        User {
+            name: "u".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let p = Post::create(
+        db,
+        Post {
+            title: "p".into(),
+            body: "b".into(),
+            user_id: u.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     u.destroy(db).await.unwrap();
     assert_eq!(Post::find(db, &p.id).await.unwrap().user_id, u.id.get());
     // The orphan finder reports it.
     let found = db.get_inconsistencies().await.unwrap();
-    let posts = found.iter().find(|(m, _)| *m == "Post").map(|(_, ids)| ids.clone());
+    let posts = found
+        .iter()
+        .find(|(m, _)| *m == "Post")
+        .map(|(_, ids)| ids.clone());
     assert_eq!(posts, Some(vec![p.id.get().unwrap()]));
 }
 
 pub async fn foreign_key_violation_on_write(db: &Connection) {
     db.register::<NUser>();
     db.apply_schemas().await.unwrap();
-    let u = NUser::create(db, NUser { name: "u".into(), ..Default::default() }).await.unwrap();
+    let u = NUser::create(
+        db,
+        NUser {
+            name: "u".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let missing = match u.id.get().unwrap() {
         RecordId::Int(i) => RecordId::Int(i + 1000),
         RecordId::Object(mut b) => {
@@ -140,17 +293,31 @@ pub async fn foreign_key_violation_on_write(db: &Connection) {
             RecordId::Object(b)
         }
     };
-    let err = NPost::create(db, NPost { title: "p".into(), n_user_id: Some(missing), ..Default::default() })
-        .await
-        .unwrap_err();
+    let err = NPost::create(
+        db,
+        NPost {
+            title: "p".into(),
+            n_user_id: Some(missing),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, Error::ForeignKey { .. }), "{err:?}");
     assert_eq!(NPost::query().count(db).await.unwrap(), 0);
 
     // Updating a foreign key to a missing parent fails the same way and
     // leaves the row as it was.
-    let mut p = NPost::create(db, NPost { title: "p".into(), n_user_id: u.id.get(), ..Default::default() })
-        .await
-        .unwrap();
+    let mut p = NPost::create(
+        db,
+        NPost {
+            title: "p".into(),
+            n_user_id: u.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     p.n_user_id = Some(missing);
     let err = p.save(db).await.unwrap_err();
     assert!(matches!(err, Error::ForeignKey { .. }), "{err:?}");

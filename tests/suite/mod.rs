@@ -43,7 +43,10 @@ macro_rules! suite {
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn seed_build_before_load_does_not_hide_stored_children() {
-            let db = $factory(stringify!(seed_build_before_load_does_not_hide_stored_children)).await;
+            let db = $factory(stringify!(
+                seed_build_before_load_does_not_hide_stored_children
+            ))
+            .await;
             crate::suite::seed::seed_build_before_load_does_not_hide_stored_children(&db).await;
             db.close().await;
         }
@@ -283,7 +286,10 @@ macro_rules! suite {
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn dynamic_filters_treat_operators_in_values_as_data() {
-            let db = $factory(stringify!(dynamic_filters_treat_operators_in_values_as_data)).await;
+            let db = $factory(stringify!(
+                dynamic_filters_treat_operators_in_values_as_data
+            ))
+            .await;
             crate::suite::dynamic::dynamic_filters_treat_operators_in_values_as_data(&db).await;
             db.close().await;
         }

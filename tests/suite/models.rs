@@ -17,7 +17,12 @@ pub struct User {
 
 #[derive(Model, Debug, Default)]
 #[belongs_to(User)]
-#[has_many(Post, as = "comments", foreign_key = "parent_post_id", integrity = "delete")]
+#[has_many(
+    Post,
+    as = "comments",
+    foreign_key = "parent_post_id",
+    integrity = "delete"
+)]
 #[belongs_to(Post, as = "parent_post")]
 pub struct Post {
     pub id: Id,

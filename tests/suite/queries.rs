@@ -7,7 +7,13 @@ use super::models::{Sample, User};
 async fn people(db: &Connection) {
     db.register::<User>();
     db.apply_schemas().await.unwrap();
-    for (name, age) in [("Alice", 30), ("Bob", 25), ("carol", 35), ("Dave", 25), ("50%_off", 40)] {
+    for (name, age) in [
+        ("Alice", 30),
+        ("Bob", 25),
+        ("carol", 35),
+        ("Dave", 25),
+        ("50%_off", 40),
+    ] {
         User::create(
             db,
             User {
@@ -22,25 +28,57 @@ async fn people(db: &Connection) {
 }
 
 async fn names(db: &Connection, q: cormo::Query<User>) -> Vec<String> {
-    let mut v: Vec<String> = q.all(db).await.unwrap().into_iter().map(|u| u.name).collect();
+    let mut v: Vec<String> = q
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
     v.sort();
     v
 }
 
 pub async fn query_comparisons(db: &Connection) {
     people(db).await;
-    assert_eq!(names(db, User::query().filter(User::AGE.eq(25))).await, ["Bob", "Dave"]);
-    assert_eq!(names(db, User::query().filter(User::AGE.gt(30))).await, ["50%_off", "carol"]);
-    assert_eq!(names(db, User::query().filter(User::AGE.gte(35))).await, ["50%_off", "carol"]);
-    assert_eq!(names(db, User::query().filter(User::AGE.lt(30))).await, ["Bob", "Dave"]);
-    assert_eq!(names(db, User::query().filter(User::AGE.lte(25))).await, ["Bob", "Dave"]);
-    assert_eq!(names(db, User::query().filter(User::AGE.ne(25))).await.len(), 3);
     assert_eq!(
-        names(db, User::query().filter(User::NAME.is_in(["Bob", "carol", "nobody"]))).await,
+        names(db, User::query().filter(User::AGE.eq(25))).await,
+        ["Bob", "Dave"]
+    );
+    assert_eq!(
+        names(db, User::query().filter(User::AGE.gt(30))).await,
+        ["50%_off", "carol"]
+    );
+    assert_eq!(
+        names(db, User::query().filter(User::AGE.gte(35))).await,
+        ["50%_off", "carol"]
+    );
+    assert_eq!(
+        names(db, User::query().filter(User::AGE.lt(30))).await,
+        ["Bob", "Dave"]
+    );
+    assert_eq!(
+        names(db, User::query().filter(User::AGE.lte(25))).await,
+        ["Bob", "Dave"]
+    );
+    assert_eq!(
+        names(db, User::query().filter(User::AGE.ne(25)))
+            .await
+            .len(),
+        3
+    );
+    assert_eq!(
+        names(
+            db,
+            User::query().filter(User::NAME.is_in(["Bob", "carol", "nobody"]))
+        )
+        .await,
         ["Bob", "carol"]
     );
     let none: [&str; 0] = [];
-    assert!(names(db, User::query().filter(User::NAME.is_in(none))).await.is_empty());
+    assert!(names(db, User::query().filter(User::NAME.is_in(none)))
+        .await
+        .is_empty());
 }
 
 pub async fn query_and_or_not(db: &Connection) {
@@ -52,19 +90,40 @@ pub async fn query_and_or_not(db: &Connection) {
     let q = User::query().filter(!(User::AGE.eq(25) | User::AGE.eq(30)));
     assert_eq!(names(db, q).await, ["50%_off", "carol"]);
     // Chained filters are ANDed.
-    let q = User::query().filter(User::AGE.eq(25)).filter(User::NAME.starts_with("d"));
+    let q = User::query()
+        .filter(User::AGE.eq(25))
+        .filter(User::NAME.starts_with("d"));
     assert_eq!(names(db, q).await, ["Dave"]);
 }
 
 pub async fn query_like_is_escaped_and_case_insensitive(db: &Connection) {
     people(db).await;
-    assert_eq!(names(db, User::query().filter(User::NAME.contains("A"))).await, ["Alice", "Dave", "carol"]);
-    assert_eq!(names(db, User::query().filter(User::NAME.starts_with("C"))).await, ["carol"]);
-    assert_eq!(names(db, User::query().filter(User::NAME.ends_with("E"))).await, ["Alice", "Dave"]);
+    assert_eq!(
+        names(db, User::query().filter(User::NAME.contains("A"))).await,
+        ["Alice", "Dave", "carol"]
+    );
+    assert_eq!(
+        names(db, User::query().filter(User::NAME.starts_with("C"))).await,
+        ["carol"]
+    );
+    assert_eq!(
+        names(db, User::query().filter(User::NAME.ends_with("E"))).await,
+        ["Alice", "Dave"]
+    );
     // Wildcards are literal.
-    assert_eq!(names(db, User::query().filter(User::NAME.contains("%_"))).await, ["50%_off"]);
-    assert!(names(db, User::query().filter(User::NAME.contains("_b"))).await.is_empty());
-    assert!(names(db, User::query().filter(User::NAME.contains("%"))).await.len() == 1);
+    assert_eq!(
+        names(db, User::query().filter(User::NAME.contains("%_"))).await,
+        ["50%_off"]
+    );
+    assert!(names(db, User::query().filter(User::NAME.contains("_b")))
+        .await
+        .is_empty());
+    assert!(
+        names(db, User::query().filter(User::NAME.contains("%")))
+            .await
+            .len()
+            == 1
+    );
 }
 
 pub async fn query_null_semantics(db: &Connection) {
@@ -93,21 +152,55 @@ pub async fn query_null_semantics(db: &Connection) {
 
 pub async fn query_order_limit_skip(db: &Connection) {
     people(db).await;
-    let q = User::query().order_by(User::AGE.desc()).order_by(User::NAME.asc());
-    let all: Vec<String> = q.all(db).await.unwrap().into_iter().map(|u| u.name).collect();
+    let q = User::query()
+        .order_by(User::AGE.desc())
+        .order_by(User::NAME.asc());
+    let all: Vec<String> = q
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
     assert_eq!(all, ["50%_off", "carol", "Alice", "Bob", "Dave"]);
-    let page: Vec<String> = q.clone().skip(1).limit(2).all(db).await.unwrap().into_iter().map(|u| u.name).collect();
+    let page: Vec<String> = q
+        .clone()
+        .skip(1)
+        .limit(2)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
     assert_eq!(page, ["carol", "Alice"]);
     // skip without limit
-    let rest: Vec<String> = q.clone().skip(3).all(db).await.unwrap().into_iter().map(|u| u.name).collect();
+    let rest: Vec<String> = q
+        .clone()
+        .skip(3)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
     assert_eq!(rest, ["Bob", "Dave"]);
     assert_eq!(q.clone().skip(3).count(db).await.unwrap(), 2);
     assert_eq!(User::query().count(db).await.unwrap(), 5);
     let first = q.first(db).await.unwrap().unwrap();
     assert_eq!(first.name, "50%_off");
-    let err = User::query().filter(User::AGE.eq(25)).one(db).await.unwrap_err();
+    let err = User::query()
+        .filter(User::AGE.eq(25))
+        .one(db)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Integrity { .. }));
-    assert!(User::query().filter(User::AGE.eq(99)).one(db).await.unwrap().is_none());
+    assert!(User::query()
+        .filter(User::AGE.eq(99))
+        .one(db)
+        .await
+        .unwrap()
+        .is_none());
 }
 
 pub async fn query_update_set_and_inc(db: &Connection) {
@@ -118,8 +211,22 @@ pub async fn query_update_set_and_inc(db: &Connection) {
         .await
         .unwrap();
     assert_eq!(n, 2);
-    assert_eq!(User::query().filter(User::AGE.eq(35)).count(db).await.unwrap(), 3);
-    assert_eq!(User::query().filter(User::NAME.eq("renamed")).count(db).await.unwrap(), 2);
+    assert_eq!(
+        User::query()
+            .filter(User::AGE.eq(35))
+            .count(db)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        User::query()
+            .filter(User::NAME.eq("renamed"))
+            .count(db)
+            .await
+            .unwrap(),
+        2
+    );
     // An update with a limit touches only that many rows.
     let n = User::query()
         .filter(User::NAME.eq("renamed"))
@@ -128,23 +235,60 @@ pub async fn query_update_set_and_inc(db: &Connection) {
         .await
         .unwrap();
     assert_eq!(n, 1);
-    assert_eq!(User::query().filter(User::NAME.eq("once")).count(db).await.unwrap(), 1);
+    assert_eq!(
+        User::query()
+            .filter(User::NAME.eq("once"))
+            .count(db)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 pub async fn query_update_to_null(db: &Connection) {
     db.register::<Sample>();
     db.apply_schemas().await.unwrap();
-    Sample::create(db, Sample { maybe_int: Some(3), ..Default::default() }).await.unwrap();
-    Sample::query().update(db, [Sample::MAYBE_INT.set_null()]).await.unwrap();
-    assert_eq!(Sample::query().filter(Sample::MAYBE_INT.is_null()).count(db).await.unwrap(), 1);
+    Sample::create(
+        db,
+        Sample {
+            maybe_int: Some(3),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    Sample::query()
+        .update(db, [Sample::MAYBE_INT.set_null()])
+        .await
+        .unwrap();
+    assert_eq!(
+        Sample::query()
+            .filter(Sample::MAYBE_INT.is_null())
+            .count(db)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 pub async fn query_delete(db: &Connection) {
     people(db).await;
-    assert_eq!(User::query().filter(User::AGE.eq(25)).delete(db).await.unwrap(), 2);
+    assert_eq!(
+        User::query()
+            .filter(User::AGE.eq(25))
+            .delete(db)
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!(User::query().count(db).await.unwrap(), 3);
     assert_eq!(
-        User::query().order_by(User::AGE.asc()).limit(1).delete(db).await.unwrap(),
+        User::query()
+            .order_by(User::AGE.asc())
+            .limit(1)
+            .delete(db)
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(names(db, User::query()).await, ["50%_off", "carol"]);
@@ -160,7 +304,9 @@ pub async fn query_ids_and_dates(db: &Connection) {
         Sample::create(
             db,
             Sample {
-                at: Some(base + chrono::Duration::days(days) + chrono::Duration::milliseconds(days * 7)),
+                at: Some(
+                    base + chrono::Duration::days(days) + chrono::Duration::milliseconds(days * 7),
+                ),
                 ..Default::default()
             },
         )

@@ -36,7 +36,10 @@ pub async fn create_find_save_destroy(db: &Connection) {
     let err = User::find(db, id).await.unwrap_err();
     assert!(matches!(err, Error::NotFound { model: "User" }), "{err:?}");
     // Destroying again is not found, not a silent success.
-    assert!(matches!(user.destroy(db).await, Err(Error::NotFound { .. })));
+    assert!(matches!(
+        user.destroy(db).await,
+        Err(Error::NotFound { .. })
+    ));
 }
 
 pub async fn build_then_save_inserts_once(db: &Connection) {
@@ -55,7 +58,13 @@ pub async fn caller_chosen_id_is_inserted(db: &Connection) {
     db.register::<User>();
     db.apply_schemas().await.unwrap();
     // An id of the kind this backend uses: an integer, or an ObjectId.
-    let given = match User::create(db, User::default()).await.unwrap().id.get().unwrap() {
+    let given = match User::create(db, User::default())
+        .await
+        .unwrap()
+        .id
+        .get()
+        .unwrap()
+    {
         RecordId::Int(_) => RecordId::Int(4242),
         RecordId::Object(_) => "5f0000000000000000004242".parse().unwrap(),
     };
@@ -72,10 +81,19 @@ pub async fn caller_chosen_id_is_inserted(db: &Connection) {
     assert_eq!(user.id.get(), Some(given));
     assert_eq!(User::find(db, given).await.unwrap().name, "Given");
     // The same id again is a duplicate, not an overwrite.
-    let err = User::create(db, User { id: Id::new(given), ..Default::default() })
-        .await
-        .unwrap_err();
-    assert!(matches!(&err, Error::Duplicated { key } if key == "id"), "{err:?}");
+    let err = User::create(
+        db,
+        User {
+            id: Id::new(given),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Duplicated { key } if key == "id"),
+        "{err:?}"
+    );
     assert_eq!(User::find(db, given).await.unwrap().name, "Given");
     // Later inserts still get fresh ids.
     for _ in 0..3 {
@@ -88,7 +106,11 @@ pub async fn find_many_requires_every_id(db: &Connection) {
     db.apply_schemas().await.unwrap();
     let a = User::create(db, User::default()).await.unwrap();
     let b = User::create(db, User::default()).await.unwrap();
-    let ids = [a.id.get().unwrap(), b.id.get().unwrap(), a.id.get().unwrap()];
+    let ids = [
+        a.id.get().unwrap(),
+        b.id.get().unwrap(),
+        a.id.get().unwrap(),
+    ];
     assert_eq!(User::find_many(db, ids).await.unwrap().len(), 2);
 
     let missing = match b.id.get().unwrap() {
@@ -107,7 +129,15 @@ pub async fn find_many_requires_every_id(db: &Connection) {
 pub async fn find_by_string_id(db: &Connection) {
     db.register::<User>();
     db.apply_schemas().await.unwrap();
-    let u = User::create(db, User { name: "S".into(), ..Default::default() }).await.unwrap();
+    let u = User::create(
+        db,
+        User {
+            name: "S".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let text = u.id.get().unwrap().to_string();
     assert_eq!(User::find(db, text.as_str()).await.unwrap().name, "S");
     let err = User::find(db, "not-an-id").await.unwrap_err();
@@ -184,7 +214,15 @@ pub async fn reserved_words_and_naming(db: &Connection) {
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, o.id);
-    Person::create(db, Person { name: "p".into(), ..Default::default() }).await.unwrap();
+    Person::create(
+        db,
+        Person {
+            name: "p".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(Person::query().count(db).await.unwrap(), 1);
 }
 
@@ -210,7 +248,15 @@ pub async fn unique_violation_is_duplicated(db: &Connection) {
 pub async fn apply_schemas_is_idempotent(db: &Connection) {
     db.register::<User>();
     db.apply_schemas().await.unwrap();
-    User::create(db, User { name: "kept".into(), ..Default::default() }).await.unwrap();
+    User::create(
+        db,
+        User {
+            name: "kept".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     db.apply_schemas().await.unwrap();
     assert_eq!(User::query().count(db).await.unwrap(), 1);
     db.drop_all_models().await.unwrap();
@@ -228,7 +274,11 @@ pub async fn create_many_returns_ids_in_order(db: &Connection) {
     db.register::<User>();
     db.apply_schemas().await.unwrap();
     let users: Vec<User> = (0..5)
-        .map(|i| User { name: format!("u{i}"), age: i, ..Default::default() })
+        .map(|i| User {
+            name: format!("u{i}"),
+            age: i,
+            ..Default::default()
+        })
         .collect();
     let saved = User::create_many(db, users).await.unwrap();
     assert_eq!(saved.len(), 5);
@@ -242,7 +292,10 @@ pub async fn create_many_returns_ids_in_order(db: &Connection) {
     assert_eq!(ids.len(), 5);
     assert!(User::create_many(db, Vec::new()).await.unwrap().is_empty());
 
-    let given = vec![User { id: Id::new(77), ..Default::default() }];
+    let given = vec![User {
+        id: Id::new(77),
+        ..Default::default()
+    }];
     let err = User::create_many(db, given).await.unwrap_err();
     assert!(matches!(err, Error::Validation { .. }), "{err:?}");
     assert_eq!(User::query().count(db).await.unwrap(), 5);
@@ -252,12 +305,24 @@ pub async fn apply_schemas_evolves_deployed_tables(db: &Connection) {
     use super::models::{EvoChildV1, EvoChildV2, EvoParentV1, EvoParentV2};
     db.register::<EvoParentV1>();
     db.apply_schemas().await.unwrap();
-    let parent = EvoParentV1::create(db, EvoParentV1 { name: "p".into(), ..Default::default() })
-        .await
-        .unwrap();
-    EvoChildV1::create(db, EvoChildV1 { evo_parent_id: parent.id.get(), ..Default::default() })
-        .await
-        .unwrap();
+    let parent = EvoParentV1::create(
+        db,
+        EvoParentV1 {
+            name: "p".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    EvoChildV1::create(
+        db,
+        EvoChildV1 {
+            evo_parent_id: parent.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
 
     // The deployed model gains a restrict rule and a column.
     db.register::<EvoParentV2>();
@@ -268,7 +333,11 @@ pub async fn apply_schemas_evolves_deployed_tables(db: &Connection) {
     assert_eq!(children[0].note, None);
     EvoChildV2::create(
         db,
-        EvoChildV2 { evo_parent_id: parent.id.get(), note: Some("n".into()), ..Default::default() },
+        EvoChildV2 {
+            evo_parent_id: parent.id.get(),
+            note: Some("n".into()),
+            ..Default::default()
+        },
     )
     .await
     .unwrap();

@@ -32,8 +32,16 @@ pub async fn transaction_closure_commits(db: &Connection) {
     let id = db
         .transaction(|tx| async move {
             let u = User::create(&tx, user("a")).await?;
-            Post::create(&tx, Post { title: "t".into(), body: "b".into(), user_id: u.id.get(), ..Default::default() })
-                .await?;
+            Post::create(
+                &tx,
+                Post {
+                    title: "t".into(),
+                    body: "b".into(),
+                    user_id: u.id.get(),
+                    ..Default::default()
+                },
+            )
+            .await?;
             // Association loads run inside the transaction and see its writes.
             assert_eq!(u.posts(&tx).await?.len(), 1);
             Ok::<_, Error>(u.id.get())
@@ -81,7 +89,13 @@ pub async fn transaction_explicit_and_drop(db: &Connection) {
     User::create(&tx, user("rolled back")).await.unwrap();
     tx.rollback().await.unwrap();
 
-    let names: Vec<String> = User::query().all(db).await.unwrap().into_iter().map(|u| u.name).collect();
+    let names: Vec<String> = User::query()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
     assert_eq!(names, ["kept"]);
 }
 
@@ -89,10 +103,25 @@ pub async fn transaction_cascade_inside(db: &Connection) {
     if !setup(db).await {
         return;
     }
-    let mut u = DUser::create(db, DUser { name: "u".into(), ..Default::default() }).await.unwrap();
-    DPost::create(db, DPost { id: Id::default(), title: "p".into(), d_user_id: u.id.get().unwrap() })
-        .await
-        .unwrap();
+    let mut u = DUser::create(
+        db,
+        DUser {
+            name: "u".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    DPost::create(
+        db,
+        DPost {
+            id: Id::default(),
+            title: "p".into(),
+            d_user_id: u.id.get().unwrap(),
+        },
+    )
+    .await
+    .unwrap();
     let tx = db.begin().await.unwrap();
     u.destroy(&tx).await.unwrap();
     assert_eq!(DPost::query().count(&tx).await.unwrap(), 0);
@@ -114,7 +143,9 @@ pub async fn transaction_nested_savepoints(db: &Connection) {
     }
 
     let inner = outer.begin().await.unwrap();
-    User::create(&inner, user("inner rolled back")).await.unwrap();
+    User::create(&inner, user("inner rolled back"))
+        .await
+        .unwrap();
     inner.rollback().await.unwrap();
 
     let inner = outer.begin().await.unwrap();
@@ -127,7 +158,13 @@ pub async fn transaction_nested_savepoints(db: &Connection) {
     }
     outer.commit().await.unwrap();
 
-    let mut names: Vec<String> = User::query().all(db).await.unwrap().into_iter().map(|u| u.name).collect();
+    let mut names: Vec<String> = User::query()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
     names.sort();
     assert_eq!(names, ["inner kept", "outer"]);
 }
@@ -138,17 +175,30 @@ pub async fn transaction_isolation_levels(db: &Connection) {
         return;
     }
     let supported = db.capabilities().isolation_levels;
-    assert!(!supported.is_empty(), "a backend with transactions names its isolation levels");
+    assert!(
+        !supported.is_empty(),
+        "a backend with transactions names its isolation levels"
+    );
     let mut committed = 0;
-    for level in [L::ReadUncommitted, L::ReadCommitted, L::RepeatableRead, L::Serializable] {
+    for level in [
+        L::ReadUncommitted,
+        L::ReadCommitted,
+        L::RepeatableRead,
+        L::Serializable,
+    ] {
         if supported.contains(&level) {
             let tx = db.begin_with(level).await.unwrap();
-            User::create(&tx, user(&format!("{level:?}"))).await.unwrap();
+            User::create(&tx, user(&format!("{level:?}")))
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
             committed += 1;
         } else {
             let err = db.begin_with(level).await.unwrap_err();
-            assert!(matches!(err, Error::Unsupported { .. }), "{level:?}: {err:?}");
+            assert!(
+                matches!(err, Error::Unsupported { .. }),
+                "{level:?}: {err:?}"
+            );
         }
     }
     assert_eq!(User::query().count(db).await.unwrap(), committed);

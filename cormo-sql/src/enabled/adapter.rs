@@ -125,8 +125,13 @@ impl<B: Backend> SqlAdapter<B> {
             }
             Ok(())
         };
-        self.fetch(tx, Some(q.schema), render::select_ids(B::DIALECT, q)?, &mut sink)
-            .await?;
+        self.fetch(
+            tx,
+            Some(q.schema),
+            render::select_ids(B::DIALECT, q)?,
+            &mut sink,
+        )
+        .await?;
         Ok(out)
     }
 
@@ -144,7 +149,9 @@ impl<B: Backend> SqlAdapter<B> {
     }
 
     async fn run_ddl(&self, sql: Sql, schema: &'static ModelSchema) -> Result<()> {
-        self.exec(None, Some(schema), Op::Schema, sql).await.map(|_| ())
+        self.exec(None, Some(schema), Op::Schema, sql)
+            .await
+            .map(|_| ())
     }
 }
 
@@ -244,7 +251,11 @@ where
                     B::DIALECT.quote(&mut q, schema.table);
                     q
                 });
-                sync.push(", 'id'), (SELECT MAX(").ident("id").push(") FROM ").ident(schema.table).push("))");
+                sync.push(", 'id'), (SELECT MAX(")
+                    .ident("id")
+                    .push(") FROM ")
+                    .ident(schema.table)
+                    .push("))");
                 let mut ignore = |_: &mut dyn RowReader| -> Result<()> { Ok(()) };
                 B::fetch(c.get()?, sync, &mut ignore, &map).await?;
             }
@@ -403,7 +414,8 @@ where
     }
 
     async fn rollback_to_savepoint(&self, raw: &mut (dyn Any + Send), name: &str) -> Result<()> {
-        self.savepoint_stmt(raw, "ROLLBACK TO SAVEPOINT ", name).await
+        self.savepoint_stmt(raw, "ROLLBACK TO SAVEPOINT ", name)
+            .await
     }
 
     async fn close(&self) {
@@ -466,7 +478,12 @@ impl<B: Backend> SqlAdapter<B> {
         result.and(ended).and(restored).map(|_| ())
     }
 
-    async fn savepoint_stmt(&self, raw: &mut (dyn Any + Send), verb: &str, name: &str) -> Result<()> {
+    async fn savepoint_stmt(
+        &self,
+        raw: &mut (dyn Any + Send),
+        verb: &str,
+        name: &str,
+    ) -> Result<()> {
         let tx = sql_tx::<B::DB>(raw)?;
         let mut sql = Sql::new(B::DIALECT);
         sql.push(verb).ident(name);

@@ -35,8 +35,13 @@ fn on_delete(action: Integrity) -> &'static str {
 }
 
 fn references(s: &mut Sql, rule: &IntegrityRule) {
-    s.push("FOREIGN KEY (").ident(rule.column).push(") REFERENCES ");
-    s.ident(rule.parent.table).push(" (").ident("id").push(") ON DELETE ");
+    s.push("FOREIGN KEY (")
+        .ident(rule.column)
+        .push(") REFERENCES ");
+    s.ident(rule.parent.table)
+        .push(" (")
+        .ident("id")
+        .push(") ON DELETE ");
     s.push(on_delete(rule.action));
 }
 
@@ -64,7 +69,9 @@ pub fn create_table(d: Dialect, schema: &ModelSchema, fks: &[&IntegrityRule]) ->
 /// a default, so there it is added nullable.
 pub fn add_column(d: Dialect, schema: &ModelSchema, c: &ColumnDef) -> Sql {
     let mut s = Sql::new(d);
-    s.push("ALTER TABLE ").ident(schema.table).push(" ADD COLUMN ");
+    s.push("ALTER TABLE ")
+        .ident(schema.table)
+        .push(" ADD COLUMN ");
     let mut c = *c;
     if d == Dialect::Sqlite && c.default.is_none() {
         c.nullable = true;
@@ -75,8 +82,15 @@ pub fn add_column(d: Dialect, schema: &ModelSchema, c: &ColumnDef) -> Sql {
 
 pub fn create_index(d: Dialect, schema: &ModelSchema, index: &IndexSpec) -> Sql {
     let mut s = Sql::new(d);
-    s.push(if index.unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " });
-    s.ident(&index.name).push(" ON ").ident(schema.table).push(" (");
+    s.push(if index.unique {
+        "CREATE UNIQUE INDEX "
+    } else {
+        "CREATE INDEX "
+    });
+    s.ident(&index.name)
+        .push(" ON ")
+        .ident(schema.table)
+        .push(" (");
     for (i, c) in index.columns.iter().enumerate() {
         if i > 0 {
             s.push(", ");
@@ -89,7 +103,11 @@ pub fn create_index(d: Dialect, schema: &ModelSchema, index: &IndexSpec) -> Sql 
 
 /// SQLite: the statements that rebuild `schema`'s table with `fks`, keeping
 /// its rows (run inside a transaction with foreign keys off).
-pub fn rebuild_with_foreign_keys(d: Dialect, schema: &ModelSchema, fks: &[&IntegrityRule]) -> Vec<Sql> {
+pub fn rebuild_with_foreign_keys(
+    d: Dialect,
+    schema: &ModelSchema,
+    fks: &[&IntegrityRule],
+) -> Vec<Sql> {
     let temp = format!("{}__cormo_rebuild", schema.table);
     let mut create = create_table(d, schema, fks);
     // Same definition under the temporary name.
@@ -100,14 +118,24 @@ pub fn rebuild_with_foreign_keys(d: Dialect, schema: &ModelSchema, fks: &[&Integ
     create.text = create.text.replacen(&quoted, &quoted_temp, 1);
 
     let mut copy = Sql::new(d);
-    copy.push("INSERT INTO ").ident(&temp).push(" (").all_columns(schema);
-    copy.push(") SELECT ").all_columns(schema).push(" FROM ").ident(schema.table);
+    copy.push("INSERT INTO ")
+        .ident(&temp)
+        .push(" (")
+        .all_columns(schema);
+    copy.push(") SELECT ")
+        .all_columns(schema)
+        .push(" FROM ")
+        .ident(schema.table);
 
     let mut drop = Sql::new(d);
     drop.push("DROP TABLE ").ident(schema.table);
 
     let mut rename = Sql::new(d);
-    rename.push("ALTER TABLE ").ident(&temp).push(" RENAME TO ").ident(schema.table);
+    rename
+        .push("ALTER TABLE ")
+        .ident(&temp)
+        .push(" RENAME TO ")
+        .ident(schema.table);
     vec![create, copy, drop, rename]
 }
 
@@ -119,7 +147,9 @@ pub fn foreign_key_name(rule: &IntegrityRule) -> String {
 /// `ALTER TABLE child ADD CONSTRAINT … FOREIGN KEY … ON DELETE …`
 pub fn add_foreign_key(d: Dialect, rule: &IntegrityRule) -> Sql {
     let mut s = Sql::new(d);
-    s.push("ALTER TABLE ").ident(rule.child.table).push(" ADD CONSTRAINT ");
+    s.push("ALTER TABLE ")
+        .ident(rule.child.table)
+        .push(" ADD CONSTRAINT ");
     s.ident(&foreign_key_name(rule)).push(" ");
     references(&mut s, rule);
     s

@@ -48,7 +48,10 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
         },
         ErrorKind::ForeignKeyViolation if op == Op::Delete => Error::Rejected {
             model,
-            child: db.constraint().map(str::to_owned).or_else(|| db.table().map(str::to_owned)),
+            child: db
+                .constraint()
+                .map(str::to_owned)
+                .or_else(|| db.table().map(str::to_owned)),
         },
         ErrorKind::ForeignKeyViolation => Error::ForeignKey {
             message: format!("{model}: {message}"),

@@ -92,10 +92,18 @@ impl Sql {
             }
             Cond::And(list) | Cond::Or(list) => {
                 if list.is_empty() {
-                    self.push(if matches!(cond, Cond::And(_)) { "1 = 1" } else { "1 = 0" });
+                    self.push(if matches!(cond, Cond::And(_)) {
+                        "1 = 1"
+                    } else {
+                        "1 = 0"
+                    });
                     return Ok(());
                 }
-                let sep = if matches!(cond, Cond::And(_)) { " AND " } else { " OR " };
+                let sep = if matches!(cond, Cond::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 self.push("(");
                 for (i, c) in list.iter().enumerate() {
                     if i > 0 {
@@ -195,7 +203,10 @@ impl Sql {
 /// `SELECT id, cols… FROM t WHERE … ORDER BY … LIMIT …`
 pub fn select(d: Dialect, q: &Select<'_>) -> Result<Sql> {
     let mut s = Sql::new(d);
-    s.push("SELECT ").all_columns(q.schema).push(" FROM ").ident(q.schema.table);
+    s.push("SELECT ")
+        .all_columns(q.schema)
+        .push(" FROM ")
+        .ident(q.schema.table);
     s.where_clause(q.schema, q.cond)?;
     s.order_and_paging(q)?;
     Ok(s)
@@ -204,7 +215,10 @@ pub fn select(d: Dialect, q: &Select<'_>) -> Result<Sql> {
 /// `SELECT id FROM t WHERE …`
 pub fn select_ids(d: Dialect, q: &Select<'_>) -> Result<Sql> {
     let mut s = Sql::new(d);
-    s.push("SELECT ").ident("id").push(" FROM ").ident(q.schema.table);
+    s.push("SELECT ")
+        .ident("id")
+        .push(" FROM ")
+        .ident(q.schema.table);
     s.where_clause(q.schema, q.cond)?;
     s.order_and_paging(q)?;
     Ok(s)
@@ -220,7 +234,10 @@ pub fn count(d: Dialect, q: &Select<'_>) -> Result<Sql> {
     }
     let inner = select_ids(d, q)?;
     let mut s = Sql::new(d);
-    s.push("SELECT COUNT(*) FROM (").push(&inner.text).push(") AS ").ident("_c");
+    s.push("SELECT COUNT(*) FROM (")
+        .push(&inner.text)
+        .push(") AS ")
+        .ident("_c");
     s.params = inner.params;
     Ok(s)
 }
@@ -235,7 +252,11 @@ pub fn insert(d: Dialect, schema: &ModelSchema, id: Option<i64>, values: &[Value
     }
     names.extend(schema.columns.iter().map(|c| c.name));
     if names.is_empty() {
-        s.push(if d == Dialect::Mysql { " () VALUES ()" } else { " DEFAULT VALUES" });
+        s.push(if d == Dialect::Mysql {
+            " () VALUES ()"
+        } else {
+            " DEFAULT VALUES"
+        });
     } else {
         s.push(" (");
         for (i, n) in names.iter().enumerate() {
@@ -307,12 +328,20 @@ pub fn update_by_id(d: Dialect, schema: &ModelSchema, id: i64, values: &[Value])
         // Nothing to write; still report whether the row exists.
         s.ident("id").push(" = ").ident("id");
     }
-    s.push(" WHERE ").ident("id").push(" = ").param(Value::Int(id));
+    s.push(" WHERE ")
+        .ident("id")
+        .push(" = ")
+        .param(Value::Int(id));
     s
 }
 
 /// `UPDATE t SET … WHERE …` (paging is resolved to ids by the caller).
-pub fn update(d: Dialect, schema: &'static ModelSchema, cond: &Cond, assigns: &[Assign]) -> Result<Sql> {
+pub fn update(
+    d: Dialect,
+    schema: &'static ModelSchema,
+    cond: &Cond,
+    assigns: &[Assign],
+) -> Result<Sql> {
     let mut s = Sql::new(d);
     s.push("UPDATE ").ident(schema.table).push(" SET ");
     for (i, a) in assigns.iter().enumerate() {
@@ -331,7 +360,11 @@ pub fn update(d: Dialect, schema: &'static ModelSchema, cond: &Cond, assigns: &[
                 s.ident(column).push(" = ").param(value.clone());
             }
             Assign::Inc { by, .. } => {
-                s.ident(column).push(" = ").ident(column).push(" + ").param(by.clone());
+                s.ident(column)
+                    .push(" = ")
+                    .ident(column)
+                    .push(" + ")
+                    .param(by.clone());
             }
         }
     }
@@ -400,8 +433,17 @@ mod tests {
             skip: Some(5),
             ..Select::filter(&SCHEMA, &Cond::True)
         };
-        assert!(select(Dialect::Mysql, &q).unwrap().text.ends_with("LIMIT 18446744073709551615 OFFSET 5"));
-        assert!(select(Dialect::Sqlite, &q).unwrap().text.ends_with("LIMIT -1 OFFSET 5"));
-        assert!(select(Dialect::Postgres, &q).unwrap().text.ends_with(" OFFSET 5"));
+        assert!(select(Dialect::Mysql, &q)
+            .unwrap()
+            .text
+            .ends_with("LIMIT 18446744073709551615 OFFSET 5"));
+        assert!(select(Dialect::Sqlite, &q)
+            .unwrap()
+            .text
+            .ends_with("LIMIT -1 OFFSET 5"));
+        assert!(select(Dialect::Postgres, &q)
+            .unwrap()
+            .text
+            .ends_with(" OFFSET 5"));
     }
 }
