@@ -2,7 +2,8 @@
 //!
 //! A Rust ORM after [CORMO](https://github.com/croquiscom/cormo): one model
 //! definition that runs unchanged on SQLite, PostgreSQL, MySQL/MariaDB and
-//! MongoDB, with associations and referential integrity that just work.
+//! MongoDB, with associations, a per-record association cache, and
+//! referential integrity (native foreign keys on SQL, emulated on MongoDB).
 //!
 //! ```ignore
 //! use cormo::prelude::*;
@@ -41,7 +42,8 @@
 //! - Struct attributes: `#[cormo(table = "...")]`,
 //!   `#[has_many(Target, as = "...", foreign_key = "...", integrity = "ignore|nullify|restrict|delete")]`,
 //!   `#[has_one(...)]` (same options), `#[belongs_to(Target, as = "...", foreign_key = "...", required)]`.
-//! - Field attributes: `#[cormo(name = "db_name", unique, index, default = literal)]`.
+//! - Field attributes: `#[cormo(name = "db_name", unique, index, text, default = literal)]`
+//!   (`text`: a `String` of any length, `TEXT` instead of `VARCHAR(255)`).
 //! - The child declares its foreign-key field (`user_id: Option<RecordId>`,
 //!   or `RecordId` when required).
 
@@ -51,6 +53,13 @@ pub use cormo_core::{
     RecordId, Result, Transaction, Value,
 };
 pub use cormo_derive::Model;
+
+/// The date-time crate model fields use (`chrono::DateTime<Utc>`), re-exported
+/// so versions always match.
+pub use chrono;
+/// The JSON crate object columns use (`serde_json::Value`), re-exported so
+/// versions always match.
+pub use serde_json;
 
 mod connect;
 pub use connect::{connect, connect_with};
@@ -103,6 +112,11 @@ pub mod __private {
 
     /// Compile-time check: a foreign-key field is `RecordId` or `Option<RecordId>`.
     pub fn assert_foreign_key<F: ForeignKey>(_: &F) {}
+
+    /// `#[cormo(text)]`: only on `String` / `Option<String>` fields.
+    pub const fn text_column<T: FieldType<Inner = String>>() -> cormo_core::ColumnType {
+        cormo_core::ColumnType::Text
+    }
 
     /// Compile-time check: an association target is a model.
     pub fn assert_model<M: Model>() {}

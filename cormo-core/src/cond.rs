@@ -205,10 +205,16 @@ impl<M, T: FieldType> Col<M, T> {
     }
 
     fn cmp(self, op: CmpOp, v: impl IntoField<T::Inner>) -> Cond {
+        let value = v.into_value();
+        // Only an unsaved record's id converts to nothing; comparing with
+        // nothing matches nothing (use `is_null` for NULL).
+        if value.is_null() {
+            return Cond::False;
+        }
         Cond::Cmp {
             column: self.name,
             op,
-            value: v.into_value(),
+            value,
         }
     }
 
@@ -239,7 +245,11 @@ impl<M, T: FieldType> Col<M, T> {
 
     /// `IN (...)`; an empty list matches nothing.
     pub fn is_in<V: IntoField<T::Inner>>(self, vs: impl IntoIterator<Item = V>) -> Cond {
-        Cond::is_in(self.name, vs.into_iter().map(|v| v.into_value()).collect())
+        let values = vs
+            .into_iter()
+            .map(|v| v.into_value())
+            .filter(|v| !v.is_null());
+        Cond::is_in(self.name, values.collect())
     }
 
     /// `IS NULL`

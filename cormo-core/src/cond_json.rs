@@ -164,7 +164,7 @@ fn in_list(column: &'static str, ty: ColumnType, items: &[Json]) -> Result<Cond>
 
 fn like(column: &'static str, ty: ColumnType, kind: LikeKind, arg: &Json) -> Result<Cond> {
     match (ty, arg) {
-        (ColumnType::String, Json::String(text)) => Ok(Cond::Like {
+        (ColumnType::String | ColumnType::Text, Json::String(text)) => Ok(Cond::Like {
             column,
             kind,
             text: text.clone(),
@@ -180,7 +180,9 @@ fn like(column: &'static str, ty: ColumnType, kind: LikeKind, arg: &Json) -> Res
 fn typed(column: &'static str, ty: ColumnType, v: &Json) -> Result<Value> {
     let wrong = |what: &str| Error::validation(column, format!("is not {what}: {v}"));
     Ok(match ty {
-        ColumnType::String => Value::Text(v.as_str().ok_or_else(|| wrong("a string"))?.to_owned()),
+        ColumnType::String | ColumnType::Text => {
+            Value::Text(v.as_str().ok_or_else(|| wrong("a string"))?.to_owned())
+        }
         ColumnType::Integer => {
             let i = v.as_i64().ok_or_else(|| wrong("an integer"))?;
             i32::try_from(i).map_err(|_| wrong("a 32-bit integer"))?;

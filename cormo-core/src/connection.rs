@@ -216,10 +216,12 @@ impl Connection {
     {
         let tx = self.begin().await?;
         match f(tx.clone()).await {
-            Ok(v) => {
-                tx.commit().await?;
-                Ok(v)
-            }
+            // The closure may have committed or rolled back itself; its
+            // choice stands.
+            Ok(v) => match tx.commit().await {
+                Ok(()) | Err(Error::TransactionFinished) => Ok(v),
+                Err(e) => Err(e.into()),
+            },
             Err(e) => {
                 // The closure may have finished the transaction itself.
                 match tx.rollback().await {
@@ -439,7 +441,10 @@ impl<'a> Session<'a> {
     /// planner (in one transaction when possible) where it does not.
     pub(crate) async fn delete(&self, q: &Select<'_>) -> Result<u64> {
         if !self.emulates_integrity() {
-            return self.delete_rows(q).await;
+            return self
+                .delete_rows(q)
+                .await
+                .map_err(|e| integrity::name_rejecting_child(e, q.schema, &self.conn.rules()));
         }
         atomically!(self, |s| { integrity::delete(s, q).await })
     }

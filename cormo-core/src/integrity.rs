@@ -25,6 +25,48 @@ pub struct IntegrityRule {
     pub action: Integrity,
 }
 
+impl IntegrityRule {
+    /// The name of the database constraint that carries this rule
+    /// (`<child table>_<column>_fkey`).
+    pub fn constraint_name(&self) -> String {
+        format!("{}_{}_fkey", self.child.table, self.column)
+    }
+
+    /// `table.column` of the referencing side, as errors name it.
+    pub fn child_column(&self) -> String {
+        format!("{}.{}", self.child.table, self.column)
+    }
+}
+
+/// A database's restrict violation names a constraint (or nothing, on
+/// SQLite); report it as the `table.column` that still references the
+/// parent, the same on every backend.
+pub(crate) fn name_rejecting_child(
+    e: crate::error::Error,
+    parent: &'static ModelSchema,
+    rules: &[IntegrityRule],
+) -> crate::error::Error {
+    let Error::Rejected { model, child } = e else {
+        return e;
+    };
+    let restricting: Vec<&IntegrityRule> = rules
+        .iter()
+        .filter(|r| r.parent.same(parent) && r.action == Integrity::Restrict)
+        .collect();
+    let named = match &child {
+        Some(c) => restricting
+            .iter()
+            .find(|r| c.contains(&r.constraint_name()))
+            .map(|r| r.child_column()),
+        None => None,
+    };
+    let child = named.or_else(|| match restricting.as_slice() {
+        [only] => Some(only.child_column()),
+        _ => child,
+    });
+    Error::Rejected { model, child }
+}
+
 /// The rules a parent declares through its has_many / has_one associations
 /// (`ignore` included, so callers can see every reference).
 pub fn parent_rules(parent: &'static ModelSchema) -> impl Iterator<Item = IntegrityRule> {
@@ -106,7 +148,7 @@ async fn check_restricts(
                     if s.count(&sel).await? > 0 {
                         return Err(Error::Rejected {
                             model: parent.name,
-                            child: Some(format!("{}.{}", rule.child.table, rule.column)),
+                            child: Some(rule.child_column()),
                         });
                     }
                 }

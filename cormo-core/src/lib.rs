@@ -28,7 +28,7 @@ pub use model::{IdArg, Model};
 pub use query::Query;
 pub use schema::{
     AssocDef, AssocKind, ColumnDef, ColumnType, DefaultValue, IndexDef, IndexSpec, Integrity,
-    ModelSchema,
+    ModelSchema, MAX_STRING_CHARS,
 };
 pub use transaction::Transaction;
 pub use value::{FieldType, IntoField, NumericField, RowReader, Value};

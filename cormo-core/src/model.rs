@@ -109,7 +109,17 @@ pub trait Model: Sized + Send + Sync + 'static {
                     ),
                 ));
             }
-            let rows: Vec<Vec<Value>> = records.iter().map(|r| r.to_values()).collect();
+            let rows: Vec<Vec<Value>> = records
+                .iter()
+                .map(|r| {
+                    let mut values = r.to_values();
+                    Self::schema().apply_defaults(&mut values);
+                    values
+                })
+                .collect();
+            for values in &rows {
+                Self::schema().check_values(values)?;
+            }
             let ids = db.session().insert_many(Self::schema(), &rows).await?;
             if ids.len() != records.len() {
                 return Err(Error::Driver {
@@ -125,11 +135,17 @@ pub trait Model: Sized + Send + Sync + 'static {
     }
 
     /// Inserts the record if it is new, updates every column if it is stored.
+    /// A new record's `None` fields with a `#[cormo(default = ...)]` are
+    /// stored with the default (the struct keeps `None` until reloaded).
     fn save(&mut self, db: &impl Executor) -> impl Future<Output = Result<()>> + Send {
         async move {
             let s = db.session();
-            let values = self.to_values();
+            let mut values = self.to_values();
             let id = self.cormo_id();
+            if !id.is_persisted() {
+                Self::schema().apply_defaults(&mut values);
+            }
+            Self::schema().check_values(&values)?;
             if id.is_persisted() {
                 let Some(rid) = id.get() else {
                     return Err(Error::NotFound {

@@ -168,6 +168,12 @@ impl<M: Model> Query<M> {
         if assigns.is_empty() {
             return Ok(0);
         }
+        let schema = M::schema();
+        for a in &assigns {
+            if let (Assign::Set { value, .. }, Some(c)) = (a, schema.column(a.column())) {
+                schema.check_value(c, value)?;
+            }
+        }
         db.session().update(&self.select(), &assigns).await
     }
 

@@ -5,8 +5,10 @@ use crate::value::Value;
 /// The storage type of a column (CORMO's types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ColumnType {
-    /// `String`
+    /// `String`, up to 255 characters on SQL (`VARCHAR(255)`), indexable.
     String,
+    /// `String` of any length (`#[cormo(text)]`): `TEXT` on SQL.
+    Text,
     /// `i32`
     Integer,
     /// `i64`
@@ -25,9 +27,9 @@ pub enum ColumnType {
     RecordId,
 }
 
-/// A column default (`#[cormo(default = ...)]`). It goes into the DDL, so the
-/// database applies it to every insert that leaves the column out, and
-/// `Model::build_default`-style constructors can start from it.
+/// A column default (`#[cormo(default = ...)]`). As in CORMO it fills a
+/// nullable field left `None` when a new record is inserted; it is also in
+/// the DDL, so rows inserted by other programs get it too.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DefaultValue {
     Bool(bool),
@@ -47,6 +49,9 @@ impl DefaultValue {
         }
     }
 }
+
+/// Longest `String` value, in characters (`#[cormo(text)]` has no limit).
+pub const MAX_STRING_CHARS: usize = 255;
 
 /// One column of a model (the id column is implicit and not listed).
 #[derive(Debug, Clone, Copy)]
@@ -139,6 +144,42 @@ impl ModelSchema {
     /// The column with this database name (not `id`).
     pub fn column(&self, name: &str) -> Option<&'static ColumnDef> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Checks values against their columns before anything is written, so
+    /// every backend rejects the same input the same way: a `String` column
+    /// holds at most [`MAX_STRING_CHARS`] characters (`VARCHAR(255)` on SQL;
+    /// use `#[cormo(text)]` for longer text).
+    pub fn check_value(&self, column: &ColumnDef, value: &Value) -> crate::Result<()> {
+        if let (ColumnType::String, Value::Text(s)) = (column.ty, value) {
+            let n = s.chars().count();
+            if n > MAX_STRING_CHARS {
+                return Err(crate::Error::validation(
+                    column.name,
+                    format!(
+                        "is {n} characters long; a string column holds {MAX_STRING_CHARS} (use #[cormo(text)] for longer text)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// [`check_value`](Self::check_value) for a whole row in column order.
+    pub fn check_values(&self, values: &[Value]) -> crate::Result<()> {
+        self.columns
+            .iter()
+            .zip(values)
+            .try_for_each(|(c, v)| self.check_value(c, v))
+    }
+
+    /// Replaces NULLs with the column defaults, for a new record.
+    pub fn apply_defaults(&self, values: &mut [Value]) {
+        for (c, v) in self.columns.iter().zip(values.iter_mut()) {
+            if let (Some(d), true) = (c.default, v.is_null()) {
+                *v = d.to_value();
+            }
+        }
     }
 
     /// Identity of the schema (schemas are statics, so address equality is type equality).

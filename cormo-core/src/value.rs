@@ -210,6 +210,14 @@ impl IntoField<String> for &String {
     }
 }
 
+/// A record's id, to compare a foreign key with it (`Post::USER_ID.eq(&user.id)`).
+/// An unsaved record's id matches nothing.
+impl IntoField<RecordId> for &crate::id::Id {
+    fn into_value(self) -> Value {
+        self.get().map_or(Value::Null, Value::Id)
+    }
+}
+
 impl IntoField<f64> for i32 {
     fn into_value(self) -> Value {
         Value::Float(f64::from(self))

@@ -13,6 +13,7 @@ pub const NAME: &str = "name";
 pub const UNIQUE: &str = "unique";
 pub const INDEX: &str = "index";
 pub const DEFAULT: &str = "default";
+pub const TEXT: &str = "text";
 
 // association options
 pub const AS: &str = "as";

@@ -23,7 +23,13 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
                 attr::ID_FIELD
             ),
         ),
-        Some(f) if f.unique || f.index || f.default.is_some() || f.column != attr::ID_FIELD => {
+        Some(f)
+            if f.unique
+                || f.index
+                || f.text
+                || f.default.is_some()
+                || f.column != attr::ID_FIELD =>
+        {
             errors.at(
                 f.ident.span(),
                 "the `id` field takes no #[cormo(...)] options",

@@ -110,6 +110,11 @@ fn column_def(f: &Field) -> TokenStream {
     let ty = &f.ty;
     let unique = f.unique;
     let index = f.index;
+    let column_type = if f.text {
+        quote_spanned!(ty.span()=> __c::text_column::<#ty>())
+    } else {
+        quote_spanned!(ty.span()=> <#ty as __c::FieldType>::TYPE)
+    };
     let default = match &f.default {
         None => quote!(::std::option::Option::None),
         Some(syn::Lit::Str(s)) => quote!(::std::option::Option::Some(__c::DefaultValue::Str(#s))),
@@ -124,7 +129,7 @@ fn column_def(f: &Field) -> TokenStream {
         __c::ColumnDef {
             field: #field,
             name: #name,
-            ty: <#ty as __c::FieldType>::TYPE,
+            ty: #column_type,
             nullable: <#ty as __c::FieldType>::NULLABLE,
             unique: #unique,
             index: #index,
@@ -177,12 +182,13 @@ fn fk_helper(m: &Model, a: &Association) -> TokenStream {
             }
         }
         Kind::BelongsTo => {
-            let span = m
-                .fields
-                .iter()
-                .find(|f| f.column == a.foreign_key)
-                .map_or(a.span, |f| f.ty.span());
-            let fk = syn::Ident::new(&a.foreign_key, span);
+            // check.rs guarantees the field exists; it may be renamed.
+            let field = m.fields.iter().find(|f| f.column == a.foreign_key);
+            let span = field.map_or(a.span, |f| f.ty.span());
+            let fk = field.map_or_else(
+                || syn::Ident::new(&a.foreign_key, span),
+                |f| syn::Ident::new(&f.ident.to_string(), span),
+            );
             quote_spanned! {span=>
                 #[doc(hidden)]
                 fn #helper(&self) -> ::std::option::Option<::cormo::RecordId> {

@@ -18,6 +18,8 @@ pub struct Field {
     pub column: String,
     pub unique: bool,
     pub index: bool,
+    /// Unlimited length (`TEXT`) instead of `VARCHAR(255)`.
+    pub text: bool,
     pub default: Option<syn::Lit>,
 }
 

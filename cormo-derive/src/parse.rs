@@ -104,6 +104,7 @@ pub fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<RawModel> {
             ty: f.ty.clone(),
             unique: false,
             index: false,
+            text: false,
             default: None,
         };
         for a in f.attrs.iter().filter(|a| a.path().is_ident(attr::CORMO)) {
@@ -140,6 +141,8 @@ fn parse_field_attr(a: &Attribute, field: &mut Field) -> syn::Result<()> {
             field.unique = true;
         } else if meta.path.is_ident(attr::INDEX) {
             field.index = true;
+        } else if meta.path.is_ident(attr::TEXT) {
+            field.text = true;
         } else if meta.path.is_ident(attr::DEFAULT) {
             let lit: syn::Lit = meta.value()?.parse()?;
             match lit {
@@ -155,11 +158,12 @@ fn parse_field_attr(a: &Attribute, field: &mut Field) -> syn::Result<()> {
             }
         } else {
             return Err(meta.error(format!(
-                "unknown field option `{}`; expected one of `{}`, `{}`, `{}`, `{}`",
+                "unknown field option `{}`; expected one of `{}`, `{}`, `{}`, `{}`, `{}`",
                 path_name(&meta.path),
                 attr::NAME,
                 attr::UNIQUE,
                 attr::INDEX,
+                attr::TEXT,
                 attr::DEFAULT
             )));
         }

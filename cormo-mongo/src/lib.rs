@@ -422,6 +422,14 @@ impl Adapter for MongoAdapter {
     ) -> Result<bool> {
         let coll = self.coll(schema);
         let filter = doc! { "_id": object_id(id)? };
+        if tx.is_none() {
+            // Without a transaction there is nothing to conflict with.
+            let n = coll
+                .count_documents(filter)
+                .await
+                .map_err(|e| errors::map(e, Some(schema)))?;
+            return Ok(n > 0);
+        }
         let update = doc! { "$set": { LOCK_FIELD: ObjectId::new() } };
         let r = with_session!(tx, coll.update_one(filter, update))
             .map_err(|e| errors::map(e, Some(schema)))?;

@@ -96,6 +96,7 @@ pub async fn integrity_restrict_has_one(db: &Connection) {
     assert_eq!(u.r_profile(db).await.unwrap().unwrap().bio, "b");
     let err = u.destroy(db).await.unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
+    assert!(err.to_string().contains("RUser"), "{err}");
 }
 
 pub async fn integrity_delete_cascades_two_levels(db: &Connection) {

@@ -299,6 +299,24 @@ macro_rules! suite {
             crate::suite::dynamic::dynamic_filters_reject_bad_input(&db).await;
             db.close().await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn strings_text_and_defaults() {
+            let db = $factory(stringify!(strings_text_and_defaults)).await;
+            crate::suite::records::strings_text_and_defaults(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn foreign_keys_compare_with_record_ids() {
+            let db = $factory(stringify!(foreign_keys_compare_with_record_ids)).await;
+            crate::suite::seed::foreign_keys_compare_with_record_ids(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn transaction_closure_may_finish_itself() {
+            let db = $factory(stringify!(transaction_closure_may_finish_itself)).await;
+            crate::suite::transactions::transaction_closure_may_finish_itself(&db).await;
+            db.close().await;
+        }
     };
 }
 pub(crate) use suite;

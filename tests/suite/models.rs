@@ -57,6 +57,12 @@ pub struct Sample {
     pub maybe_int: Option<i32>,
     #[cormo(unique)]
     pub code: Option<String>,
+    #[cormo(text)]
+    pub long: Option<String>,
+    #[cormo(default = "fresh")]
+    pub status: Option<String>,
+    #[cormo(default = 5)]
+    pub rank: Option<i32>,
 }
 
 // --- integrity: one family per rule ---

@@ -350,3 +350,82 @@ pub async fn apply_schemas_evolves_deployed_tables(db: &Connection) {
     db.apply_schemas().await.unwrap();
     assert_eq!(EvoChildV2::query().count(db).await.unwrap(), 2);
 }
+
+pub async fn strings_text_and_defaults(db: &Connection) {
+    db.register::<Sample>();
+    db.apply_schemas().await.unwrap();
+    // `String` holds 255 characters everywhere; longer is a typed error
+    // before anything is written. `#[cormo(text)]` has no limit.
+    let at_limit = "é".repeat(255);
+    let s = Sample::create(
+        db,
+        Sample {
+            text: at_limit.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(Sample::find(db, &s.id).await.unwrap().text, at_limit);
+    let err = Sample::create(
+        db,
+        Sample {
+            text: "x".repeat(256),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation { column, .. } if column == "text"),
+        "{err:?}"
+    );
+    let err = Sample::query()
+        .update(db, [Sample::TEXT.set("y".repeat(300))])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+    assert_eq!(Sample::query().count(db).await.unwrap(), 1);
+
+    let long = "long text ".repeat(10_000);
+    let s = Sample::create(
+        db,
+        Sample {
+            long: Some(long.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let back = Sample::find(db, &s.id).await.unwrap();
+    assert_eq!(back.long.as_deref(), Some(long.as_str()));
+
+    // Defaults fill fields left None on a new record, not explicit values.
+    assert_eq!(back.status.as_deref(), Some("fresh"));
+    assert_eq!(back.rank, Some(5));
+    let s = Sample::create(
+        db,
+        Sample {
+            status: Some("set".into()),
+            rank: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let back = Sample::find(db, &s.id).await.unwrap();
+    assert_eq!((back.status.as_deref(), back.rank), (Some("set"), Some(1)));
+    // An update may set the column to NULL; defaults are for inserts.
+    Sample::query()
+        .update(db, [Sample::STATUS.set_null()])
+        .await
+        .unwrap();
+    assert_eq!(
+        Sample::query()
+            .filter(Sample::STATUS.is_null())
+            .count(db)
+            .await
+            .unwrap(),
+        3
+    );
+}

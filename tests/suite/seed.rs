@@ -247,3 +247,54 @@ pub async fn unsaved_parent_has_no_children(db: &Connection) {
     };
     assert!(user.posts(db).await.unwrap().is_empty());
 }
+
+pub async fn foreign_keys_compare_with_record_ids(db: &Connection) {
+    setup(db).await;
+    let user = john(db).await;
+    Post::create(
+        db,
+        Post {
+            title: "t".into(),
+            body: "b".into(),
+            user_id: user.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    Post::create(
+        db,
+        Post {
+            title: "none".into(),
+            body: "b".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mine = Post::query()
+        .filter(Post::USER_ID.eq(&user.id))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].title, "t");
+    // An unsaved record's id matches nothing (not the posts without a user).
+    let unsaved = User::default();
+    assert_eq!(
+        Post::query()
+            .filter(Post::USER_ID.eq(&unsaved.id))
+            .count(db)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        Post::query()
+            .filter(Post::USER_ID.is_in([&unsaved.id, &user.id]))
+            .count(db)
+            .await
+            .unwrap(),
+        1
+    );
+}

@@ -203,3 +203,29 @@ pub async fn transaction_isolation_levels(db: &Connection) {
     }
     assert_eq!(User::query().count(db).await.unwrap(), committed);
 }
+
+pub async fn transaction_closure_may_finish_itself(db: &Connection) {
+    if !setup(db).await {
+        return;
+    }
+    db.transaction(|tx| async move {
+        User::create(&tx, user("committed inside")).await?;
+        tx.commit().await
+    })
+    .await
+    .unwrap();
+    db.transaction(|tx| async move {
+        User::create(&tx, user("rolled back inside")).await?;
+        tx.rollback().await
+    })
+    .await
+    .unwrap();
+    let names: Vec<String> = User::query()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert_eq!(names, ["committed inside"]);
+}

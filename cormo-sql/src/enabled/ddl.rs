@@ -139,18 +139,13 @@ pub fn rebuild_with_foreign_keys(
     vec![create, copy, drop, rename]
 }
 
-/// The constraint name of a rule's foreign key.
-pub fn foreign_key_name(rule: &IntegrityRule) -> String {
-    format!("{}_{}_fkey", rule.child.table, rule.column)
-}
-
 /// `ALTER TABLE child ADD CONSTRAINT … FOREIGN KEY … ON DELETE …`
 pub fn add_foreign_key(d: Dialect, rule: &IntegrityRule) -> Sql {
     let mut s = Sql::new(d);
     s.push("ALTER TABLE ")
         .ident(rule.child.table)
         .push(" ADD CONSTRAINT ");
-    s.ident(&foreign_key_name(rule)).push(" ");
+    s.ident(&rule.constraint_name()).push(" ");
     references(&mut s, rule);
     s
 }

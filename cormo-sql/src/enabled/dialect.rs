@@ -48,7 +48,7 @@ impl Dialect {
     pub fn column_type(self, ty: ColumnType) -> &'static str {
         use ColumnType as T;
         match (self, ty) {
-            (Dialect::Sqlite, T::String) => "TEXT",
+            (Dialect::Sqlite, T::String | T::Text) => "TEXT",
             (Dialect::Sqlite, T::Integer) => "INTEGER",
             (Dialect::Sqlite, T::BigInteger | T::RecordId) => "BIGINT",
             (Dialect::Sqlite, T::Number) => "DOUBLE",
@@ -59,6 +59,7 @@ impl Dialect {
             (Dialect::Sqlite, T::Blob) => "BLOB",
 
             (Dialect::Postgres, T::String) => "CHARACTER VARYING(255)",
+            (Dialect::Postgres, T::Text) => "TEXT",
             (Dialect::Postgres, T::Integer) => "INTEGER",
             (Dialect::Postgres, T::BigInteger | T::RecordId) => "BIGINT",
             (Dialect::Postgres, T::Number) => "DOUBLE PRECISION",
@@ -68,6 +69,7 @@ impl Dialect {
             (Dialect::Postgres, T::Blob) => "BYTEA",
 
             (Dialect::Mysql, T::String) => "VARCHAR(255)",
+            (Dialect::Mysql, T::Text) => "LONGTEXT",
             (Dialect::Mysql, T::Integer) => "INT",
             (Dialect::Mysql, T::BigInteger | T::RecordId) => "BIGINT",
             (Dialect::Mysql, T::Number) => "DOUBLE",

@@ -46,12 +46,13 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
         ErrorKind::UniqueViolation => Error::Duplicated {
             key: duplicated_key(d, db.constraint(), &message, schema),
         },
+        // Core turns the constraint name into `table.column`.
         ErrorKind::ForeignKeyViolation if op == Op::Delete => Error::Rejected {
             model,
             child: db
                 .constraint()
                 .map(str::to_owned)
-                .or_else(|| db.table().map(str::to_owned)),
+                .or_else(|| (d == Dialect::Mysql).then(|| message.clone())),
         },
         ErrorKind::ForeignKeyViolation => Error::ForeignKey {
             message: format!("{model}: {message}"),
@@ -72,7 +73,16 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
         },
         // Value too long / out of range for the column type.
         _ if matches!(code.as_str(), "22001" | "22003" | "1406" | "1264") => Error::Validation {
-            column: schema.map_or("value", |s| s.name).to_owned(),
+            // MySQL names the column ("... for column 'name' at row 1");
+            // PostgreSQL does not.
+            column: message
+                .split('\'')
+                .nth(1)
+                .filter(|_| d == Dialect::Mysql)
+                .map_or_else(
+                    || schema.map_or("value", |s| s.table).to_owned(),
+                    str::to_owned,
+                ),
             message: message.clone(),
         },
         _ => Error::Driver {
