@@ -5,16 +5,13 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use cormo_core::{
     Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
-    RowSink, Value,
+    Value,
 };
-use futures_util::TryStreamExt;
-use sqlx::mysql::{
-    MySqlArguments, MySqlConnectOptions, MySqlConnection, MySqlPoolOptions, MySqlRow,
-};
-use sqlx::{Arguments, AssertSqlSafe, MySql, Row};
+use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlPoolOptions, MySqlRow};
+use sqlx::{Arguments, MySql, Row};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
-use crate::enabled::backend::{text_param, Backend, BeginWith, Done, MapErr};
+use crate::enabled::backend::{text_param, Backend, BeginWith, Done};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::render::Sql;
@@ -131,30 +128,19 @@ impl Backend for MySqlBackend {
         }
     }
 
-    async fn execute<'a>(conn: &'a mut MySqlConnection, sql: Sql, map: MapErr<'a>) -> Result<Done> {
-        let args = arguments(sql.params)?;
-        let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
-            .execute(conn)
-            .await
-            .map_err(map)?;
-        Ok(Done {
-            rows: r.rows_affected(),
-            last_id: i64::try_from(r.last_insert_id()).ok().filter(|id| *id != 0),
-        })
+    fn arguments(params: Vec<Value>) -> Result<MySqlArguments> {
+        arguments(params)
     }
 
-    async fn fetch<'a, 's: 'a>(
-        conn: &'a mut MySqlConnection,
-        sql: Sql,
-        sink: &'a mut RowSink<'s>,
-        map: MapErr<'a>,
-    ) -> Result<()> {
-        let args = arguments(sql.params)?;
-        let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
-        while let Some(row) = rows.try_next().await.map_err(map)? {
-            sink(&mut Reader(&row))?;
+    fn reader(row: &MySqlRow) -> impl RowReader + '_ {
+        Reader(row)
+    }
+
+    fn done(r: <Self::DB as sqlx::Database>::QueryResult) -> Done {
+        Done {
+            rows: r.rows_affected(),
+            last_id: i64::try_from(r.last_insert_id()).ok().filter(|id| *id != 0),
         }
-        Ok(())
     }
 
     fn begin_statement(level: Option<IsolationLevel>) -> Option<BeginWith> {

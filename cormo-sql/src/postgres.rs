@@ -5,14 +5,13 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use cormo_core::{
     Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
-    RowSink, Value,
+    Value,
 };
-use futures_util::TryStreamExt;
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
-use sqlx::{Arguments, AssertSqlSafe, Postgres, Row};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{Arguments, Postgres, Row};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
-use crate::enabled::backend::{text_param, Backend, BeginWith, Done, MapErr};
+use crate::enabled::backend::{text_param, Backend, BeginWith, Done};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::render::Sql;
@@ -123,30 +122,19 @@ impl Backend for PgBackend {
         }
     }
 
-    async fn execute<'a>(conn: &'a mut PgConnection, sql: Sql, map: MapErr<'a>) -> Result<Done> {
-        let args = arguments(sql.params)?;
-        let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
-            .execute(conn)
-            .await
-            .map_err(map)?;
-        Ok(Done {
-            rows: r.rows_affected(),
-            last_id: None,
-        })
+    fn arguments(params: Vec<Value>) -> Result<PgArguments> {
+        arguments(params)
     }
 
-    async fn fetch<'a, 's: 'a>(
-        conn: &'a mut PgConnection,
-        sql: Sql,
-        sink: &'a mut RowSink<'s>,
-        map: MapErr<'a>,
-    ) -> Result<()> {
-        let args = arguments(sql.params)?;
-        let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
-        while let Some(row) = rows.try_next().await.map_err(map)? {
-            sink(&mut Reader(&row))?;
+    fn reader(row: &PgRow) -> impl RowReader + '_ {
+        Reader(row)
+    }
+
+    fn done(r: <Self::DB as sqlx::Database>::QueryResult) -> Done {
+        Done {
+            rows: r.rows_affected(),
+            last_id: None,
         }
-        Ok(())
     }
 
     fn begin_statement(level: Option<IsolationLevel>) -> Option<BeginWith> {

@@ -5,17 +5,15 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use cormo_core::{
     Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
-    RowSink, Value,
+    Value,
 };
-use futures_util::TryStreamExt;
 use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
-    SqliteRow,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
 };
-use sqlx::{Arguments, AssertSqlSafe, Row, Sqlite};
+use sqlx::{Arguments, Row, Sqlite};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
-use crate::enabled::backend::{text_param, Backend, BeginWith, Done, MapErr};
+use crate::enabled::backend::{text_param, Backend, BeginWith, Done};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::render::Sql;
@@ -138,34 +136,19 @@ impl Backend for SqliteBackend {
         }
     }
 
-    async fn execute<'a>(
-        conn: &'a mut SqliteConnection,
-        sql: Sql,
-        map: MapErr<'a>,
-    ) -> Result<Done> {
-        let args = arguments(sql.params)?;
-        let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
-            .execute(conn)
-            .await
-            .map_err(map)?;
-        Ok(Done {
-            rows: r.rows_affected(),
-            last_id: Some(r.last_insert_rowid()),
-        })
+    fn arguments(params: Vec<Value>) -> Result<SqliteArguments> {
+        arguments(params)
     }
 
-    async fn fetch<'a, 's: 'a>(
-        conn: &'a mut SqliteConnection,
-        sql: Sql,
-        sink: &'a mut RowSink<'s>,
-        map: MapErr<'a>,
-    ) -> Result<()> {
-        let args = arguments(sql.params)?;
-        let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
-        while let Some(row) = rows.try_next().await.map_err(map)? {
-            sink(&mut Reader(&row))?;
+    fn reader(row: &SqliteRow) -> impl RowReader + '_ {
+        Reader(row)
+    }
+
+    fn done(r: <Self::DB as sqlx::Database>::QueryResult) -> Done {
+        Done {
+            rows: r.rows_affected(),
+            last_id: Some(r.last_insert_rowid()),
         }
-        Ok(())
     }
 
     fn begin_statement(_level: Option<IsolationLevel>) -> Option<BeginWith> {

@@ -13,7 +13,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool};
 use tokio::sync::MutexGuard;
 
-use crate::enabled::backend::{Backend, BeginWith};
+use crate::enabled::backend::{self, Backend, BeginWith};
 use crate::enabled::ddl;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::render::{self, Sql};
@@ -68,7 +68,11 @@ pub(crate) fn int_id(id: RecordId) -> Result<i64> {
     })
 }
 
-impl<B: Backend> SqlAdapter<B> {
+impl<B: Backend> SqlAdapter<B>
+where
+    for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
+    <B::DB as Database>::Arguments: sqlx::IntoArguments<B::DB>,
+{
     async fn conn<'a>(&self, tx: Option<&'a TxSlot>) -> Result<Conn<'a, B::DB>> {
         match tx {
             Some(slot) => Ok(Conn::Tx(slot.lock().await)),
@@ -90,7 +94,7 @@ impl<B: Backend> SqlAdapter<B> {
     ) -> Result<crate::enabled::backend::Done> {
         let mut c = self.conn(tx).await?;
         let map = move |e| errors::map(B::DIALECT, schema, op, e);
-        B::execute(c.get()?, sql, &map).await
+        backend::execute::<B>(c.get()?, sql, &map).await
     }
 
     async fn fetch(
@@ -102,7 +106,7 @@ impl<B: Backend> SqlAdapter<B> {
     ) -> Result<()> {
         let mut c = self.conn(tx).await?;
         let map = move |e| errors::map(B::DIALECT, schema, Op::Read, e);
-        B::fetch(c.get()?, sql, sink, &map).await
+        backend::fetch::<B>(c.get()?, sql, sink, &map).await
     }
 
     async fn strings(&self, sql: Sql) -> Result<HashSet<String>> {
@@ -158,7 +162,8 @@ impl<B: Backend> SqlAdapter<B> {
 #[async_trait]
 impl<B: Backend> Adapter for SqlAdapter<B>
 where
-    B::DB: Database,
+    for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
+    <B::DB as Database>::Arguments: sqlx::IntoArguments<B::DB>,
 {
     fn capabilities(&self) -> &Capabilities {
         &self.caps
@@ -240,7 +245,7 @@ where
             };
             let mut c = self.conn(tx).await?;
             let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
-            B::fetch(c.get()?, sql, &mut sink, &map).await?;
+            backend::fetch::<B>(c.get()?, sql, &mut sink, &map).await?;
             if given.is_some() && B::DIALECT == crate::enabled::dialect::Dialect::Postgres {
                 // A caller-chosen id does not advance the sequence; move it
                 // past the id so later inserts do not collide with it.
@@ -257,7 +262,7 @@ where
                     .ident(schema.table)
                     .push("))");
                 let mut ignore = |_: &mut dyn RowReader| -> Result<()> { Ok(()) };
-                B::fetch(c.get()?, sync, &mut ignore, &map).await?;
+                backend::fetch::<B>(c.get()?, sync, &mut ignore, &map).await?;
             }
             return new_id.ok_or_else(|| Error::Driver {
                 message: format!("insert into {} returned no id", schema.table),
@@ -303,7 +308,7 @@ where
                 };
                 let mut c = self.conn(tx).await?;
                 let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
-                B::fetch(c.get()?, sql, &mut sink, &map).await?;
+                backend::fetch::<B>(c.get()?, sql, &mut sink, &map).await?;
                 // Ids come from one sequence in VALUES order; RETURNING's
                 // row order is not promised, so sort.
                 got.sort_unstable();
@@ -380,7 +385,7 @@ where
             Some(BeginWith::Replace(stmt)) => self.pool.begin_with(stmt).await.map_err(map)?,
             Some(BeginWith::Before(stmt)) => {
                 let mut conn = self.pool.acquire().await.map_err(map)?;
-                B::execute(&mut conn, Sql::raw(B::DIALECT, stmt), &map).await?;
+                backend::execute::<B>(&mut conn, Sql::raw(B::DIALECT, stmt), &map).await?;
                 sqlx::Transaction::begin(conn, None).await.map_err(map)?
             }
         };
@@ -423,7 +428,11 @@ where
     }
 }
 
-impl<B: Backend> SqlAdapter<B> {
+impl<B: Backend> SqlAdapter<B>
+where
+    for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
+    <B::DB as Database>::Arguments: sqlx::IntoArguments<B::DB>,
+{
     /// SQLite cannot add a foreign key to an existing table, so a table that
     /// lacks one is rebuilt with it (SQLite's documented procedure: create,
     /// copy, drop, rename, check), in one transaction on one connection.
@@ -443,12 +452,12 @@ impl<B: Backend> SqlAdapter<B> {
         let d = B::DIALECT;
         let map = move |e| errors::map(d, Some(m), Op::Schema, e);
         let mut conn = self.pool.acquire().await.map_err(map)?;
-        B::execute(&mut conn, Sql::raw(d, "PRAGMA foreign_keys = OFF"), &map).await?;
+        backend::execute::<B>(&mut conn, Sql::raw(d, "PRAGMA foreign_keys = OFF"), &map).await?;
         let mut steps = vec![Sql::raw(d, "BEGIN")];
         steps.extend(ddl::rebuild_with_foreign_keys(d, m, &wanted));
         let mut result = Ok(());
         for step in steps {
-            if let Err(e) = B::execute(&mut conn, step, &map).await {
+            if let Err(e) = backend::execute::<B>(&mut conn, step, &map).await {
                 result = Err(e);
                 break;
             }
@@ -462,7 +471,7 @@ impl<B: Backend> SqlAdapter<B> {
             let mut check = Sql::raw(d, "SELECT COUNT(*) FROM pragma_foreign_key_check(");
             crate::enabled::backend::text_param(&mut check, m.table);
             check.push(")");
-            result = B::fetch(&mut conn, check, &mut sink, &map).await;
+            result = backend::fetch::<B>(&mut conn, check, &mut sink, &map).await;
             if result.is_ok() && violations > 0 {
                 result = Err(Error::ForeignKey {
                     message: format!(
@@ -473,8 +482,9 @@ impl<B: Backend> SqlAdapter<B> {
             }
         }
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = B::execute(&mut conn, Sql::raw(d, end), &map).await;
-        let restored = B::execute(&mut conn, Sql::raw(d, "PRAGMA foreign_keys = ON"), &map).await;
+        let ended = backend::execute::<B>(&mut conn, Sql::raw(d, end), &map).await;
+        let restored =
+            backend::execute::<B>(&mut conn, Sql::raw(d, "PRAGMA foreign_keys = ON"), &map).await;
         result.and(ended).and(restored).map(|_| ())
     }
 
@@ -488,6 +498,8 @@ impl<B: Backend> SqlAdapter<B> {
         let mut sql = Sql::new(B::DIALECT);
         sql.push(verb).ident(name);
         let map = |e| errors::map(B::DIALECT, None, Op::Write, e);
-        B::execute(&mut **tx, sql, &map).await.map(|_| ())
+        backend::execute::<B>(&mut **tx, sql, &map)
+            .await
+            .map(|_| ())
     }
 }

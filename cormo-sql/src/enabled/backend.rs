@@ -1,10 +1,9 @@
 //! The few things each sqlx driver does its own way. The generic adapter
 //! (`adapter.rs`) does everything else once.
 
-use std::future::Future;
-
-use cormo_core::{Capabilities, IsolationLevel, Result, RowSink, Value};
-use sqlx::Database;
+use cormo_core::{Capabilities, IsolationLevel, Result, RowReader, RowSink, Value};
+use futures_util::TryStreamExt;
+use sqlx::{AssertSqlSafe, Database, IntoArguments};
 
 use crate::enabled::dialect::Dialect;
 use crate::enabled::render::Sql;
@@ -24,20 +23,14 @@ pub trait Backend: Send + Sync + Sized + 'static {
 
     fn capabilities() -> Capabilities;
 
-    /// Runs a statement that returns no rows.
-    fn execute<'a>(
-        conn: &'a mut <Self::DB as Database>::Connection,
-        sql: Sql,
-        map: MapErr<'a>,
-    ) -> impl Future<Output = Result<Done>> + Send + 'a;
+    /// Binds parameters with the driver's own types.
+    fn arguments(params: Vec<Value>) -> Result<<Self::DB as Database>::Arguments>;
 
-    /// Runs a query and hands each row to `sink`, decoded in place.
-    fn fetch<'a, 's: 'a>(
-        conn: &'a mut <Self::DB as Database>::Connection,
-        sql: Sql,
-        sink: &'a mut RowSink<'s>,
-        map: MapErr<'a>,
-    ) -> impl Future<Output = Result<()>> + Send + 'a;
+    /// Reads a row in place, with the driver's type rules.
+    fn reader(row: &<Self::DB as Database>::Row) -> impl RowReader + '_;
+
+    /// Rows affected and the generated id, from a statement's result.
+    fn done(result: <Self::DB as Database>::QueryResult) -> Done;
 
     /// The statement that starts a transaction at `level`, run before
     /// `BEGIN` (MySQL) or as the begin statement itself (others).
@@ -64,4 +57,41 @@ pub enum BeginWith {
 /// A param list as plain text, for introspection queries.
 pub fn text_param(sql: &mut Sql, s: &str) {
     sql.param(Value::Text(s.to_owned()));
+}
+
+/// Runs a statement that returns no rows.
+pub async fn execute<B: Backend>(
+    conn: &mut <B::DB as Database>::Connection,
+    sql: Sql,
+    map: MapErr<'_>,
+) -> Result<Done>
+where
+    for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
+    <B::DB as Database>::Arguments: IntoArguments<B::DB>,
+{
+    let args = B::arguments(sql.params)?;
+    let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
+        .execute(conn)
+        .await
+        .map_err(map)?;
+    Ok(B::done(r))
+}
+
+/// Runs a query and hands each row to `sink`, decoded in place.
+pub async fn fetch<B: Backend>(
+    conn: &mut <B::DB as Database>::Connection,
+    sql: Sql,
+    sink: &mut RowSink<'_>,
+    map: MapErr<'_>,
+) -> Result<()>
+where
+    for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
+    <B::DB as Database>::Arguments: IntoArguments<B::DB>,
+{
+    let args = B::arguments(sql.params)?;
+    let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
+    while let Some(row) = rows.try_next().await.map_err(map)? {
+        sink(&mut B::reader(&row))?;
+    }
+    Ok(())
 }
