@@ -4,6 +4,8 @@ pub const CORMO: &str = "cormo";
 pub const HAS_MANY: &str = "has_many";
 pub const HAS_ONE: &str = "has_one";
 pub const BELONGS_TO: &str = "belongs_to";
+/// `#[index(col, col, unique, name = "...")]` on the struct.
+pub const INDEX_ATTR: &str = "index";
 
 // #[cormo(...)] on the struct
 pub const TABLE: &str = "table";

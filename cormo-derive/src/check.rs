@@ -114,7 +114,34 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
         });
     }
 
+    let table_name = raw
+        .table
+        .as_ref()
+        .map(|t| t.value())
+        .unwrap_or_else(|| naming::table_name(&model_name));
+    let mut indexes = Vec::new();
+    for index in raw.indexes {
+        let mut columns = Vec::new();
+        for ident in &index.columns {
+            match raw.fields.iter().find(|f| &f.ident == ident) {
+                Some(f) if f.ident != attr::ID_FIELD => columns.push(f.column.clone()),
+                Some(_) => errors.at(ident.span(), "`id` is already unique; index other fields"),
+                None => errors.at(ident.span(), format!("no field `{ident}` on {model_name}")),
+            }
+        }
+        let name = index
+            .name
+            .map(|n| n.value())
+            .unwrap_or_else(|| format!("{table_name}_{}", columns.join("_")));
+        indexes.push(crate::ir::CheckedIndex {
+            name,
+            columns,
+            unique: index.unique,
+        });
+    }
+
     Model {
+        indexes,
         table: raw
             .table
             .map(|t| t.value())

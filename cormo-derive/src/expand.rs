@@ -51,6 +51,12 @@ pub fn expand(m: &Model) -> TokenStream {
         .enumerate()
         .map(|(i, a)| assoc_methods(m, i, a));
     let checks = m.associations.iter().map(assoc_check);
+    let index_defs = m.indexes.iter().map(|i| {
+        let name = &i.name;
+        let cols = &i.columns;
+        let unique = i.unique;
+        quote!(__c::IndexDef { name: #name, columns: &[#(#cols),*], unique: #unique })
+    });
 
     quote! {
         const _: () = {
@@ -61,7 +67,7 @@ pub fn expand(m: &Model) -> TokenStream {
                 table: #table,
                 columns: &[#(#column_defs),*],
                 associations: &[#(#assoc_defs),*],
-                indexes: &[],
+                indexes: &[#(#index_defs),*],
             };
 
             #[automatically_derived]

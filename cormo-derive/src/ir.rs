@@ -9,6 +9,22 @@ pub struct Model {
     pub table: String,
     pub fields: Vec<Field>,
     pub associations: Vec<Association>,
+    pub indexes: Vec<CheckedIndex>,
+}
+
+/// An index with its final name and column names.
+pub struct CheckedIndex {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub unique: bool,
+}
+
+/// A multi-column index from `#[index(...)]`.
+pub struct Index {
+    /// Field names, resolved to column names by check.
+    pub columns: Vec<Ident>,
+    pub unique: bool,
+    pub name: Option<LitStr>,
 }
 
 pub struct Field {

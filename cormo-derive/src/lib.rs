@@ -14,7 +14,7 @@ mod parse;
 use proc_macro::TokenStream;
 
 /// Derives `cormo::Model`. See the `cormo` crate docs for the attributes.
-#[proc_macro_derive(Model, attributes(cormo, has_many, has_one, belongs_to))]
+#[proc_macro_derive(Model, attributes(cormo, has_many, has_one, belongs_to, index))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     let mut errors = parse::Errors::default();

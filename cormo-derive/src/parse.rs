@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitStr, Path, Token};
 
 use crate::attr;
-use crate::ir::{Field, Kind};
+use crate::ir::{Field, Index, Kind};
 
 pub struct RawModel {
     pub ident: Ident,
@@ -15,6 +15,7 @@ pub struct RawModel {
     pub table: Option<LitStr>,
     pub fields: Vec<Field>,
     pub associations: Vec<RawAssociation>,
+    pub indexes: Vec<Index>,
     /// Span of the struct name, for errors about the model as a whole.
     pub span: Span,
 }
@@ -72,6 +73,7 @@ pub fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<RawModel> {
         table: None,
         fields: Vec::new(),
         associations: Vec::new(),
+        indexes: Vec::new(),
         span: input.ident.span(),
     };
     for a in &input.attrs {
@@ -84,6 +86,12 @@ pub fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<RawModel> {
         } else if a.path().is_ident(attr::CORMO) {
             if let Err(e) = parse_model_attr(a, &mut model) {
                 errors.push(e);
+            }
+            continue;
+        } else if a.path().is_ident(attr::INDEX_ATTR) {
+            match parse_index(a) {
+                Ok(index) => model.indexes.push(index),
+                Err(e) => errors.push(e),
             }
             continue;
         } else {
@@ -169,6 +177,33 @@ fn parse_field_attr(a: &Attribute, field: &mut Field) -> syn::Result<()> {
         }
         Ok(())
     })
+}
+
+fn parse_index(a: &Attribute) -> syn::Result<Index> {
+    let mut index = Index {
+        columns: Vec::new(),
+        unique: false,
+        name: None,
+    };
+    a.parse_nested_meta(|meta| {
+        if meta.path.is_ident(attr::UNIQUE) {
+            index.unique = true;
+        } else if meta.path.is_ident(attr::NAME) {
+            index.name = Some(meta.value()?.parse()?);
+        } else if let Some(ident) = meta.path.get_ident() {
+            index.columns.push(ident.clone());
+        } else {
+            return Err(meta.error("expected field names, `unique` or `name = \"...\"`"));
+        }
+        Ok(())
+    })?;
+    if index.columns.is_empty() {
+        return Err(syn::Error::new(
+            a.path().span(),
+            "an index needs at least one field: #[index(field, other_field, unique)]",
+        ));
+    }
+    Ok(index)
 }
 
 fn parse_association(a: &Attribute, kind: Kind) -> syn::Result<RawAssociation> {

@@ -98,6 +98,11 @@ pub async fn mysql(test: &str) -> Connection {
 /// open, and dropping their database would wait for them (SecantusDB never
 /// reaps them; mongod does after `transactionLifetimeLimitSeconds`).
 pub async fn mongodb(test: &str) -> Connection {
+    cormo::connect(&mongodb_url(test)).await.unwrap()
+}
+
+/// A URL naming a fresh MongoDB database for `test`.
+pub fn mongodb_url(test: &str) -> String {
     let base = url(MONGODB_URL_VAR, MONGODB_DEFAULT);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -105,7 +110,7 @@ pub async fn mongodb(test: &str) -> Connection {
     let mut short = test.to_owned();
     short.truncate(40);
     let name = format!("cormo_{short}_{}_{nanos:x}", std::process::id());
-    cormo::connect(&with_database(&base, &name)).await.unwrap()
+    with_database(&base, &name)
 }
 
 #[test]

@@ -317,6 +317,12 @@ macro_rules! suite {
             crate::suite::transactions::transaction_closure_may_finish_itself(&db).await;
             db.close().await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn multi_column_unique_index() {
+            let db = $factory(stringify!(multi_column_unique_index)).await;
+            crate::suite::records::multi_column_unique_index(&db).await;
+            db.close().await;
+        }
     };
 }
 pub(crate) use suite;

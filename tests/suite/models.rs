@@ -231,4 +231,17 @@ pub struct EvoChildV2 {
     pub evo_parent_id: Option<RecordId>,
     #[cormo(index)]
     pub note: Option<String>,
+    /// Not null, added to a table that has rows.
+    pub score: i32,
+}
+
+/// A unique index over two columns.
+#[derive(Model, Debug, Default)]
+#[index(owner, slug, unique)]
+#[index(kind, owner)]
+pub struct Slot {
+    pub id: Id,
+    pub owner: String,
+    pub slug: String,
+    pub kind: Option<String>,
 }

@@ -1,7 +1,7 @@
 //! Schema statements: CREATE TABLE, ADD COLUMN, CREATE INDEX, ADD FOREIGN KEY.
 
 use cormo_core::integrity::IntegrityRule;
-use cormo_core::{ColumnDef, DefaultValue, IndexSpec, Integrity, ModelSchema};
+use cormo_core::{ColumnDef, ColumnType, DefaultValue, IndexSpec, Integrity, ModelSchema};
 
 use crate::enabled::dialect::Dialect;
 use crate::enabled::render::Sql;
@@ -65,16 +65,26 @@ pub fn create_table(d: Dialect, schema: &ModelSchema, fks: &[&IntegrityRule]) ->
     s
 }
 
-/// `ALTER TABLE … ADD COLUMN`. SQLite cannot add a NOT NULL column without
-/// a default, so there it is added nullable.
+/// `ALTER TABLE … ADD COLUMN`. Existing rows need a value for a NOT NULL
+/// column: without a declared default, numbers get 0, booleans FALSE and
+/// strings ''; other types are added nullable.
 pub fn add_column(d: Dialect, schema: &ModelSchema, c: &ColumnDef) -> Sql {
     let mut s = Sql::new(d);
     s.push("ALTER TABLE ")
         .ident(schema.table)
         .push(" ADD COLUMN ");
     let mut c = *c;
-    if d == Dialect::Sqlite && c.default.is_none() {
-        c.nullable = true;
+    if !c.nullable && c.default.is_none() {
+        c.default = match c.ty {
+            ColumnType::Integer | ColumnType::BigInteger => Some(DefaultValue::Int(0)),
+            ColumnType::Number => Some(DefaultValue::Float(0.0)),
+            ColumnType::Boolean => Some(DefaultValue::Bool(false)),
+            ColumnType::String => Some(DefaultValue::Str("")),
+            _ => None,
+        };
+        if c.default.is_none() {
+            c.nullable = true;
+        }
     }
     column(&mut s, &c);
     s
