@@ -42,6 +42,8 @@
 //! - Struct attributes: `#[cormo(table = "...")]`,
 //!   `#[has_many(Target, as = "...", foreign_key = "...", integrity = "ignore|nullify|restrict|delete")]`,
 //!   `#[has_one(...)]` (same options), `#[belongs_to(Target, as = "...", foreign_key = "...", required)]`.
+//! - Multi-column indexes: `#[index(fields = "field, other_field", unique, name = "...")]`
+//!   (name defaults to `<table>_<columns>`).
 //! - Field attributes: `#[cormo(name = "db_name", unique, index, text, default = literal)]`
 //!   (`text`: a `String` of any length, `TEXT` instead of `VARCHAR(255)`).
 //! - The child declares its foreign-key field (`user_id: Option<RecordId>`,
@@ -98,8 +100,8 @@ mod doctests {
 pub mod __private {
     pub use cormo_core::assoc::{self, ForeignKey};
     pub use cormo_core::{
-        AssocDef, AssocKind, Col, ColumnDef, DefaultValue, FieldType, Id, Integrity, Model,
-        ModelSchema, Result, RowReader, Value,
+        AssocDef, AssocKind, Col, ColumnDef, DefaultValue, FieldType, Id, IndexDef, Integrity,
+        Model, ModelSchema, Result, RowReader, Value,
     };
 
     /// Reads column 0, the id, of a stored row.

@@ -4,8 +4,9 @@ pub const CORMO: &str = "cormo";
 pub const HAS_MANY: &str = "has_many";
 pub const HAS_ONE: &str = "has_one";
 pub const BELONGS_TO: &str = "belongs_to";
-/// `#[index(col, col, unique, name = "...")]` on the struct.
+/// `#[index(fields = "a, b", unique, name = "...")]` on the struct.
 pub const INDEX_ATTR: &str = "index";
+pub const FIELDS: &str = "fields";
 
 // #[cormo(...)] on the struct
 pub const TABLE: &str = "table";

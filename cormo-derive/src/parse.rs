@@ -179,6 +179,9 @@ fn parse_field_attr(a: &Attribute, field: &mut Field) -> syn::Result<()> {
     })
 }
 
+/// `#[index(fields = "a, b", unique, name = "...")]`. Field names are one
+/// string so that two indexes sharing a field are not "duplicated
+/// attributes" to clippy.
 fn parse_index(a: &Attribute) -> syn::Result<Index> {
     let mut index = Index {
         columns: Vec::new(),
@@ -190,17 +193,31 @@ fn parse_index(a: &Attribute) -> syn::Result<Index> {
             index.unique = true;
         } else if meta.path.is_ident(attr::NAME) {
             index.name = Some(meta.value()?.parse()?);
-        } else if let Some(ident) = meta.path.get_ident() {
-            index.columns.push(ident.clone());
+        } else if meta.path.is_ident(attr::FIELDS) {
+            let lit: LitStr = meta.value()?.parse()?;
+            for name in lit.value().split(',').map(str::trim) {
+                let ident = syn::parse_str::<Ident>(name).map_err(|_| {
+                    syn::Error::new(lit.span(), format!("`{name}` is not a field name"))
+                })?;
+                index
+                    .columns
+                    .push(Ident::new(&ident.to_string(), lit.span()));
+            }
         } else {
-            return Err(meta.error("expected field names, `unique` or `name = \"...\"`"));
+            return Err(meta.error(format!(
+                "unknown index option `{}`; expected `{}`, `{}`, `{}`",
+                path_name(&meta.path),
+                attr::FIELDS,
+                attr::UNIQUE,
+                attr::NAME
+            )));
         }
         Ok(())
     })?;
     if index.columns.is_empty() {
         return Err(syn::Error::new(
             a.path().span(),
-            "an index needs at least one field: #[index(field, other_field, unique)]",
+            "an index needs fields: #[index(fields = \"a, b\", unique)]",
         ));
     }
     Ok(index)

@@ -237,8 +237,8 @@ pub struct EvoChildV2 {
 
 /// A unique index over two columns.
 #[derive(Model, Debug, Default)]
-#[index(owner, slug, unique)]
-#[index(kind, owner)]
+#[index(fields = "owner, slug", unique)]
+#[index(fields = "kind, owner")]
 pub struct Slot {
     pub id: Id,
     pub owner: String,
