@@ -50,9 +50,9 @@
 //!   or `RecordId` when required).
 
 pub use cormo_core::{
-    Assign, AssocKind, Capabilities, Col, ColumnType, Cond, ConnectOptions, Connection, Dir, Error,
-    Executor, FieldType, Id, IdArg, Integrity, IsolationLevel, Model, ModelSchema, Order, Query,
-    RecordId, Result, Transaction, Value,
+    Adapter, Assign, AssocDef, AssocKind, Capabilities, Col, ColumnDef, ColumnType, Cond,
+    ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, IndexDef, Integrity,
+    IsolationLevel, Model, ModelSchema, Order, Query, RecordId, Result, Transaction, Value,
 };
 pub use cormo_derive::Model;
 
@@ -119,6 +119,32 @@ pub mod __private {
     pub const fn text_column<T: FieldType<Inner = String>>() -> cormo_core::ColumnType {
         cormo_core::ColumnType::Text
     }
+
+    /// Compile-time check: a `#[cormo(default = ...)]` literal fits the field.
+    pub fn assert_default<T: AcceptsDefault<L>, L>() {}
+
+    /// Literal kinds, for [`assert_default`].
+    pub struct StrLit;
+    pub struct IntLit;
+    pub struct FloatLit;
+    pub struct BoolLit;
+
+    /// Field types that take a default literal of kind `L`.
+    #[diagnostic::on_unimplemented(
+        message = "this default does not fit a `{Self}` field",
+        label = "a literal of the field's type is needed here"
+    )]
+    pub trait AcceptsDefault<L> {}
+    macro_rules! accepts {
+        ($lit:ty: $($t:ty),*) => {
+            $(impl AcceptsDefault<$lit> for $t {}
+              impl AcceptsDefault<$lit> for Option<$t> {})*
+        };
+    }
+    accepts!(StrLit: String);
+    accepts!(IntLit: i32, i64, f64);
+    accepts!(FloatLit: f64);
+    accepts!(BoolLit: bool);
 
     /// Compile-time check: an association target is a model.
     pub fn assert_model<M: Model>() {}

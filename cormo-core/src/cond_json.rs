@@ -35,7 +35,7 @@ impl Cond {
 fn not_object(json: &Json) -> Error {
     Error::Validation {
         column: "condition".into(),
-        message: format!("'{json}' is not an object"),
+        message: format!("must be a JSON object, not {json}"),
     }
 }
 
@@ -101,6 +101,9 @@ fn parse_column(
     depth: usize,
 ) -> Result<Cond> {
     let (col, ty) = column(schema, name)?;
+    if matches!(ty, ColumnType::Object | ColumnType::Blob) && !value.is_null() {
+        return Err(Error::validation(col, "cannot be used in a condition"));
+    }
     match value {
         Json::Null => Ok(Cond::IsNull { column: col }),
         Json::Array(items) => in_list(col, ty, items),

@@ -171,6 +171,7 @@ impl Connection {
     /// and the foreign keys their integrity rules call for. Never drops anything.
     pub async fn apply_schemas(&self) -> Result<()> {
         let (models, rules) = self.registry();
+        integrity::check_rules(&rules)?;
         self.adapter().apply_schemas(&models, &rules).await
     }
 

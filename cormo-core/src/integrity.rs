@@ -106,6 +106,40 @@ fn collect_rules(models: &[&'static ModelSchema], with_ignore: bool) -> Vec<Inte
     out
 }
 
+/// Checks that every rule can be carried out, before any schema change:
+/// the foreign key is a record-id column of the child, and `nullify` needs
+/// it to be nullable.
+pub fn check_rules(rules: &[IntegrityRule]) -> Result<()> {
+    for r in rules {
+        let Some(col) = r.child.column(r.column) else {
+            return Err(Error::Integrity {
+                message: format!(
+                    "{} declares {} children through `{}`, but {} has no such column",
+                    r.parent.name, r.child.name, r.column, r.child.name
+                ),
+            });
+        };
+        if col.ty != crate::schema::ColumnType::RecordId {
+            return Err(Error::Integrity {
+                message: format!(
+                    "{} is a foreign key and must be a RecordId",
+                    r.child_column()
+                ),
+            });
+        }
+        if r.action == Integrity::Nullify && !col.nullable {
+            return Err(Error::Integrity {
+                message: format!(
+                    "{} uses integrity = \"nullify\" but {} is required (not an Option); use \"delete\" or \"restrict\", or make it Option<RecordId>",
+                    r.parent.name,
+                    r.child_column()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The rules whose child is `child`: the parents a new row must point at.
 pub fn child_rules<'a>(
     rules: &'a [IntegrityRule],

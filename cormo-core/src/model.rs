@@ -58,14 +58,22 @@ pub trait Model: Sized + Send + Sync + 'static {
 
     /// The records with these ids (duplicates ignored), in no particular
     /// order; [`Error::NotFound`] unless every id exists.
-    fn find_many(
+    fn find_many<I: IdArg>(
         db: &impl Executor,
-        ids: impl IntoIterator<Item = RecordId>,
+        ids: impl IntoIterator<Item = I>,
     ) -> impl Future<Output = Result<Vec<Self>>> + Send {
-        let mut ids: Vec<RecordId> = ids.into_iter().collect();
-        ids.sort();
-        ids.dedup();
+        let ids: Result<Vec<RecordId>> = ids
+            .into_iter()
+            .map(|id| {
+                id.into_record_id()?.ok_or(Error::NotFound {
+                    model: Self::schema().name,
+                })
+            })
+            .collect();
         async move {
+            let mut ids = ids?;
+            ids.sort();
+            ids.dedup();
             let values = ids.iter().map(|id| Value::Id(*id)).collect();
             let rows = Query::<Self>::new()
                 .filter(Cond::is_in("id", values))

@@ -151,6 +151,14 @@ impl ModelSchema {
     /// holds at most [`MAX_STRING_CHARS`] characters (`VARCHAR(255)` on SQL;
     /// use `#[cormo(text)]` for longer text).
     pub fn check_value(&self, column: &ColumnDef, value: &Value) -> crate::Result<()> {
+        if let Value::Float(f) = value {
+            if !f.is_finite() {
+                return Err(crate::Error::validation(
+                    column.name,
+                    format!("must be a finite number, not {f}"),
+                ));
+            }
+        }
         if let (ColumnType::String, Value::Text(s)) = (column.ty, value) {
             let n = s.chars().count();
             if n > MAX_STRING_CHARS {

@@ -35,6 +35,10 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
                 "the `id` field takes no #[cormo(...)] options",
             )
         }
+        Some(f) if !is_id_type(&f.ty) => errors.at(
+            syn::spanned::Spanned::span(&f.ty),
+            "the `id` field must have type `cormo::Id` (it holds the record id and its state)",
+        ),
         Some(_) => {}
     }
     let mut columns = HashSet::new();
@@ -89,11 +93,21 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
             );
         }
         if a.kind == Kind::BelongsTo {
-            match raw.fields.iter().find(|f| f.column == foreign_key) {
+            let fk_field = raw
+                .fields
+                .iter()
+                .find(|f| f.column == foreign_key || f.ident == foreign_key);
+            match fk_field {
                 None => errors.at(
                     a.span,
                     format!(
                         "belongs_to({target_name}) needs a foreign-key field `{foreign_key}: Option<RecordId>` (or `RecordId`) on {model_name}"
+                    ),
+                ),
+                Some(f) if f.ident != f.column => errors.at(
+                    f.ident.span(),
+                    format!(
+                        "a foreign-key field keeps its column name: the parent's has_many finds `{foreign_key}` by name; remove #[cormo(name = ...)]"
                     ),
                 ),
                 Some(f) if a.required.is_some() && is_option(&f.ty) => errors.at(
@@ -150,6 +164,10 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
         fields: raw.fields,
         associations,
     }
+}
+
+fn is_id_type(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Id"))
 }
 
 fn is_option(ty: &syn::Type) -> bool {

@@ -51,6 +51,17 @@ pub fn expand(m: &Model) -> TokenStream {
         .enumerate()
         .map(|(i, a)| assoc_methods(m, i, a));
     let checks = m.associations.iter().map(assoc_check);
+    let default_checks = cols.iter().filter_map(|f| {
+        let ty = &f.ty;
+        let (lit, kind) = match &f.default {
+            Some(l @ syn::Lit::Str(_)) => (l, quote!(__c::StrLit)),
+            Some(l @ syn::Lit::Int(_)) => (l, quote!(__c::IntLit)),
+            Some(l @ syn::Lit::Float(_)) => (l, quote!(__c::FloatLit)),
+            Some(l @ syn::Lit::Bool(_)) => (l, quote!(__c::BoolLit)),
+            _ => return None,
+        };
+        Some(quote_spanned!(lit.span()=> __c::assert_default::<#ty, #kind>();))
+    });
     let index_defs = m.indexes.iter().map(|i| {
         let name = &i.name;
         let cols = &i.columns;
@@ -95,6 +106,7 @@ pub fn expand(m: &Model) -> TokenStream {
             #[allow(dead_code)]
             fn __cormo_checks() {
                 #(#checks)*
+                #(#default_checks)*
             }
         };
 

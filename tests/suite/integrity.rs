@@ -339,3 +339,22 @@ pub async fn required_belongs_to_is_not_null(db: &Connection) {
     let nullable = <DComment as Model>::schema().column("d_post_id").unwrap();
     assert!(nullable.nullable);
 }
+
+pub async fn impossible_rule_is_refused_before_any_change(db: &Connection) {
+    db.register::<BadBag>();
+    let err = db.apply_schemas().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Integrity { message } if message.contains("bad_items.bad_bag_id")),
+        "{err:?}"
+    );
+    // Nothing was created.
+    let after = BadBag::query().count(db).await;
+    if db.capabilities().backend == "mongodb" {
+        assert_eq!(after.unwrap(), 0);
+    } else {
+        assert!(
+            matches!(after, Err(Error::TableMissing { .. })),
+            "{after:?}"
+        );
+    }
+}

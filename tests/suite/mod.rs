@@ -323,6 +323,12 @@ macro_rules! suite {
             crate::suite::records::multi_column_unique_index(&db).await;
             db.close().await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn impossible_rule_is_refused_before_any_change() {
+            let db = $factory(stringify!(impossible_rule_is_refused_before_any_change)).await;
+            crate::suite::integrity::impossible_rule_is_refused_before_any_change(&db).await;
+            db.close().await;
+        }
     };
 }
 pub(crate) use suite;

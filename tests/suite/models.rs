@@ -245,3 +245,17 @@ pub struct Slot {
     pub slug: String,
     pub kind: Option<String>,
 }
+
+/// An impossible rule: nullify on a required key.
+#[derive(Model, Debug, Default)]
+#[has_many(BadItem, integrity = "nullify")]
+pub struct BadBag {
+    pub id: Id,
+}
+
+#[derive(Model, Debug)]
+#[belongs_to(BadBag, required)]
+pub struct BadItem {
+    pub id: Id,
+    pub bad_bag_id: RecordId,
+}

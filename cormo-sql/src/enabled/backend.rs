@@ -47,6 +47,8 @@ pub trait Backend: Send + Sync + Sized + 'static {
 }
 
 /// How a transaction with an isolation level starts.
+// PostgreSQL replaces `BEGIN`, MySQL runs a statement first; SQLite uses neither.
+#[cfg_attr(not(all(feature = "postgres", feature = "mysql")), allow(dead_code))]
 pub enum BeginWith {
     /// Use this statement instead of `BEGIN`.
     Replace(&'static str),

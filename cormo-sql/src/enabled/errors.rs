@@ -83,7 +83,7 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
                     || schema.map_or("value", |s| s.table).to_owned(),
                     str::to_owned,
                 ),
-            message: message.clone(),
+            message: format!("does not fit its column ({message})"),
         },
         _ => Error::Driver {
             message: format!("{} error {code}: {message}", d.name()),

@@ -1,0 +1,9 @@
+use cormo::prelude::*;
+
+#[derive(Model)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+}
+
+fn main() {}
