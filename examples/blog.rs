@@ -1,4 +1,5 @@
-//! CORMO's association and integrity docs, line by line, in Rust.
+//! CORMO's association and integrity docs, line by line, in Rust, plus
+//! cormo's string limit and text columns.
 //!
 //! Runs on an in-memory SQLite database:
 //!
@@ -32,6 +33,9 @@ pub struct User {
 // CORMO adds the foreign-key columns itself. In Rust the child declares
 // them, and the derive checks at compile time that they exist and are
 // `RecordId` or `Option<RecordId>`.
+//
+// `body` is `#[cormo(text)]`: a plain `String` column holds at most 255
+// characters on every backend, a text column any length.
 #[derive(Model, Debug, Default)]
 #[belongs_to(User)]
 #[has_many(
@@ -44,6 +48,7 @@ pub struct User {
 pub struct Post {
     pub id: Id,
     pub title: String,
+    #[cormo(text)]
     pub body: String,
     pub user_id: Option<RecordId>,
     pub parent_post_id: Option<RecordId>,
@@ -198,6 +203,40 @@ async fn main() -> cormo::Result<()> {
     println!("user.posts (cached): {}", user.posts(&db).await?.len());
     // user.posts true
     println!("user.reload_posts: {}", user.reload_posts(&db).await?.len());
+    // The same posts by a query: a foreign key compares with a record's id.
+    let n = Post::query()
+        .filter(Post::USER_ID.eq(&user.id))
+        .count(&db)
+        .await?;
+    println!("Post::USER_ID.eq(&user.id): {n} posts");
+
+    println!("\n== strings and text");
+    let long_title = Post::create(
+        &db,
+        Post {
+            title: "t".repeat(256),
+            ..Default::default()
+        },
+    )
+    .await;
+    match long_title {
+        Err(e @ Error::Validation { .. }) => println!("a 256-character title: {e}"),
+        other => println!("a 256-character title: {other:?}"),
+    }
+    let long_body = Post::create(
+        &db,
+        Post {
+            title: "long read".into(),
+            body: "All work and no play. ".repeat(1000),
+            ..Default::default()
+        },
+    )
+    .await?;
+    println!(
+        "a {}-character body (text column): saved as post {}",
+        long_body.body.chars().count(),
+        long_body.id
+    );
 
     println!("\n== integrity = \"delete\": comments go with their post");
     let mut post = post;
@@ -210,7 +249,7 @@ async fn main() -> cormo::Result<()> {
 
     println!("\n== no integrity option (\"ignore\"): posts keep a dangling user_id");
     let post_ids = Post::query()
-        .filter(Post::USER_ID.is_not_null())
+        .filter(Post::USER_ID.eq(&user.id))
         .ids(&db)
         .await?;
     user.destroy(&db).await?;
@@ -271,7 +310,10 @@ async fn main() -> cormo::Result<()> {
     )
     .await?;
     match category.destroy(&db).await {
-        Err(e @ Error::Rejected { .. }) => println!("destroy the category: {e}"),
+        Err(Error::Rejected { model, child }) => println!(
+            "destroy the category: rejected, {model} is still referenced by {}",
+            child.as_deref().unwrap_or("a child")
+        ),
         other => println!("destroy the category: {other:?}"),
     }
     product.destroy(&db).await?;

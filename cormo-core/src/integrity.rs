@@ -49,21 +49,31 @@ pub(crate) fn name_rejecting_child(
     let Error::Rejected { model, child } = e else {
         return e;
     };
-    let restricting: Vec<&IntegrityRule> = rules
-        .iter()
-        .filter(|r| r.parent.same(parent) && r.action == Integrity::Restrict)
-        .collect();
-    let named = match &child {
-        Some(c) => restricting
+    // The constraint the database names may sit deep in a cascade: match it
+    // against every rule.
+    let named = child.as_ref().and_then(|c| {
+        rules
             .iter()
             .find(|r| c.contains(&r.constraint_name()))
-            .map(|r| r.child_column()),
-        None => None,
-    };
-    let child = named.or_else(|| match restricting.as_slice() {
-        [only] => Some(only.child_column()),
-        _ => child,
+            .map(|r| r.child_column())
     });
+    // No name at all (SQLite): only a parent with one restrict and no
+    // cascade below it can be sure which rule refused.
+    let mine = || rules.iter().filter(|r| r.parent.same(parent));
+    let sole = || {
+        let restricts: Vec<&IntegrityRule> =
+            mine().filter(|r| r.action == Integrity::Restrict).collect();
+        let cascades = mine().any(|r| r.action == Integrity::Delete);
+        match (restricts.as_slice(), cascades) {
+            ([only], false) => Some(only.child_column()),
+            _ => None,
+        }
+    };
+    let child = match (named, child) {
+        (Some(n), _) => Some(n),
+        (None, None) => sole(),
+        (None, raw) => raw,
+    };
     Error::Rejected { model, child }
 }
 

@@ -358,3 +358,47 @@ pub async fn impossible_rule_is_refused_before_any_change(db: &Connection) {
         );
     }
 }
+
+pub async fn deep_restrict_names_the_refusing_column(db: &Connection) {
+    db.register::<XUser>();
+    db.apply_schemas().await.unwrap();
+    let mut u = XUser::create(
+        db,
+        XUser {
+            name: "u".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let post = XPost::create(
+        db,
+        XPost {
+            title: "p".into(),
+            x_user_id: u.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    XComment::create(
+        db,
+        XComment {
+            body: "c".into(),
+            x_post_id: post.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let err = u.destroy(db).await.unwrap_err();
+    let Error::Rejected { child, .. } = &err else {
+        panic!("expected Rejected, got {err:?}");
+    };
+    // Never a wrong column: the refusing one, or nothing where the database
+    // does not say (SQLite).
+    match child.as_deref() {
+        Some(c) => assert_eq!(c, "x_comments.x_post_id"),
+        None => assert_eq!(db.capabilities().backend, "sqlite"),
+    }
+}

@@ -329,6 +329,12 @@ macro_rules! suite {
             crate::suite::integrity::impossible_rule_is_refused_before_any_change(&db).await;
             db.close().await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn deep_restrict_names_the_refusing_column() {
+            let db = $factory(stringify!(deep_restrict_names_the_refusing_column)).await;
+            crate::suite::integrity::deep_restrict_names_the_refusing_column(&db).await;
+            db.close().await;
+        }
     };
 }
 pub(crate) use suite;
