@@ -53,6 +53,7 @@ pub use cormo_core::{
     Adapter, Assign, AssocDef, AssocKind, Capabilities, Col, ColumnDef, ColumnType, Cond,
     ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, IndexDef, Integrity,
     IsolationLevel, Model, ModelSchema, Order, Query, RecordId, Result, Transaction, Value,
+    MAX_STRING_CHARS,
 };
 pub use cormo_derive::Model;
 
