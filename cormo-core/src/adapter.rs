@@ -128,11 +128,13 @@ pub trait Adapter: Send + Sync + 'static {
 
     async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64>;
 
-    /// Applies `assigns` to matching rows; returns rows matched.
+    /// Applies `assigns` to matching rows; returns rows matched. Core
+    /// resolves ordering and paging to ids first, so `q` has none.
     async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64>;
 
     /// Deletes matching rows (and only them: integrity is core's business
     /// unless the database enforces it natively). Returns rows deleted.
+    /// As for `update`, `q` carries no paging.
     async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64>;
 
     /// For emulated foreign keys: true if the parent row exists. Inside a

@@ -174,13 +174,37 @@ impl<M: Model> Query<M> {
                 schema.check_value(c, value)?;
             }
         }
-        db.session().update(&self.select(), &assigns).await
+        let s = db.session();
+        let by_ids = self.unpaged(s).await?;
+        let q = by_ids
+            .as_ref()
+            .map_or_else(|| self.select(), |c| Select::filter(M::schema(), c));
+        s.update(&q, &assigns).await
+    }
+
+    /// UPDATE and DELETE take no ORDER / LIMIT portably: a paged query is
+    /// first resolved to the ids it selects, so adapters never see paging
+    /// there.
+    async fn unpaged(&self, s: crate::connection::Session<'_>) -> Result<Option<Cond>> {
+        if self.limit.is_none() && self.skip.is_none() {
+            return Ok(None);
+        }
+        let ids = s.select_ids(&self.select()).await?;
+        Ok(Some(Cond::is_in(
+            "id",
+            ids.into_iter().map(crate::value::Value::Id).collect(),
+        )))
     }
 
     /// Deletes every matching record, applying integrity rules; returns how
     /// many records of `M` were deleted. A restrict violation is
     /// [`Error::Rejected`] and deletes nothing.
     pub async fn delete(&self, db: &impl Executor) -> Result<u64> {
-        db.session().delete(&self.select()).await
+        let s = db.session();
+        let by_ids = self.unpaged(s).await?;
+        let q = by_ids
+            .as_ref()
+            .map_or_else(|| self.select(), |c| Select::filter(M::schema(), c));
+        s.delete(&q).await
     }
 }

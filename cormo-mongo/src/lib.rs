@@ -14,8 +14,8 @@ use std::any::Any;
 use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
 use cormo_core::{
-    Adapter, Assign, Capabilities, Cond, ConnectOptions, Connection, Error, IsolationLevel,
-    ModelSchema, RecordId, Result, RowSink, Select, TxSlot, Value,
+    Adapter, Assign, Capabilities, ConnectOptions, Connection, Error, IsolationLevel, ModelSchema,
+    RecordId, Result, RowSink, Select, TxSlot, Value,
 };
 use mongodb::bson::{doc, oid::ObjectId, Document};
 use mongodb::options::{
@@ -171,17 +171,6 @@ impl MongoAdapter {
         opts.skip = q.skip;
         opts.projection = projection;
         Ok(opts)
-    }
-
-    async fn resolve_paging(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Option<Cond>> {
-        if q.limit.is_none() && q.skip.is_none() {
-            return Ok(None);
-        }
-        let ids = self.select_ids(tx, q).await?;
-        Ok(Some(Cond::is_in(
-            "id",
-            ids.into_iter().map(Value::Id).collect(),
-        )))
     }
 }
 
@@ -376,8 +365,7 @@ impl Adapter for MongoAdapter {
     }
 
     async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
-        let by_ids = self.resolve_paging(tx, q).await?;
-        let f = filter::filter(q.schema, by_ids.as_ref().unwrap_or(q.cond))?;
+        let f = filter::filter(q.schema, q.cond)?;
         let mut inc = Document::new();
         let mut sets = Vec::new();
         for a in assigns {
@@ -406,8 +394,7 @@ impl Adapter for MongoAdapter {
     }
 
     async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
-        let by_ids = self.resolve_paging(tx, q).await?;
-        let f = filter::filter(q.schema, by_ids.as_ref().unwrap_or(q.cond))?;
+        let f = filter::filter(q.schema, q.cond)?;
         let coll = self.coll(q.schema);
         let r =
             with_session!(tx, coll.delete_many(f)).map_err(|e| errors::map(e, Some(q.schema)))?;

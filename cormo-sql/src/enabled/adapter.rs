@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
 use cormo_core::{
-    Adapter, Assign, Capabilities, Cond, Error, IsolationLevel, ModelSchema, RecordId, Result,
-    RowReader, RowSink, Select, TxSlot, Value,
+    Adapter, Assign, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
+    RowSink, Select, TxSlot, Value,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool};
@@ -137,19 +137,6 @@ where
         )
         .await?;
         Ok(out)
-    }
-
-    /// UPDATE and DELETE take no ORDER / LIMIT portably: resolve a paged
-    /// query to its ids first.
-    async fn resolve_paging(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Option<Cond>> {
-        if q.limit.is_none() && q.skip.is_none() {
-            return Ok(None);
-        }
-        let ids = self.ids(tx, q).await?;
-        Ok(Some(Cond::is_in(
-            "id",
-            ids.into_iter().map(Value::Id).collect(),
-        )))
     }
 
     async fn run_ddl(&self, sql: Sql, schema: &'static ModelSchema) -> Result<()> {
@@ -365,15 +352,13 @@ where
     }
 
     async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
-        let by_ids = self.resolve_paging(tx, q).await?;
-        let cond = by_ids.as_ref().unwrap_or(q.cond);
+        let cond = q.cond;
         let sql = render::update(B::DIALECT, q.schema, cond, assigns)?;
         Ok(self.exec(tx, Some(q.schema), Op::Write, sql).await?.rows)
     }
 
     async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
-        let by_ids = self.resolve_paging(tx, q).await?;
-        let cond = by_ids.as_ref().unwrap_or(q.cond);
+        let cond = q.cond;
         let sql = render::delete(B::DIALECT, q.schema, cond)?;
         Ok(self.exec(tx, Some(q.schema), Op::Delete, sql).await?.rows)
     }
