@@ -191,7 +191,9 @@ async fn check_restricts(
                 Integrity::Restrict => {
                     if s.count(&sel).await? > 0 {
                         return Err(Error::Rejected {
-                            model: parent.name,
+                            // The model the caller deleted, as a database's
+                            // refusal reports it; `child` names the rule.
+                            model: schema.name,
                             child: Some(rule.child_column()),
                         });
                     }

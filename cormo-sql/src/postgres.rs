@@ -11,7 +11,7 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Arguments, Postgres, Row};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
-use crate::enabled::backend::{text_param, Backend, BeginWith, Done};
+use crate::enabled::backend::{text_param, Backend, BeginWith, Done, ALL_ISOLATION_LEVELS};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::render::Sql;
@@ -113,12 +113,7 @@ impl Backend for PgBackend {
             transactions: true,
             savepoints: true,
             datetime_precision: 6,
-            isolation_levels: &[
-                IsolationLevel::ReadUncommitted,
-                IsolationLevel::ReadCommitted,
-                IsolationLevel::RepeatableRead,
-                IsolationLevel::Serializable,
-            ],
+            isolation_levels: ALL_ISOLATION_LEVELS,
         }
     }
 

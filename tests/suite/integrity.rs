@@ -392,9 +392,11 @@ pub async fn deep_restrict_names_the_refusing_column(db: &Connection) {
     .await
     .unwrap();
     let err = u.destroy(db).await.unwrap_err();
-    let Error::Rejected { child, .. } = &err else {
+    let Error::Rejected { model, child } = &err else {
         panic!("expected Rejected, got {err:?}");
     };
+    // The model the caller deleted, on every backend.
+    assert_eq!(*model, "XUser");
     // Never a wrong column: the refusing one, or nothing where the database
     // does not say (SQLite).
     match child.as_deref() {

@@ -46,6 +46,14 @@ pub trait Backend: Send + Sync + Sized + 'static {
     fn foreign_keys_sql(table: &str) -> Option<Sql>;
 }
 
+/// Every isolation level, for backends that honour all four.
+pub const ALL_ISOLATION_LEVELS: &[IsolationLevel] = &[
+    IsolationLevel::ReadUncommitted,
+    IsolationLevel::ReadCommitted,
+    IsolationLevel::RepeatableRead,
+    IsolationLevel::Serializable,
+];
+
 /// How a transaction with an isolation level starts.
 // PostgreSQL replaces `BEGIN`, MySQL runs a statement first; SQLite uses neither.
 #[cfg_attr(not(all(feature = "postgres", feature = "mysql")), allow(dead_code))]
