@@ -49,11 +49,12 @@
 //! - The child declares its foreign-key field (`user_id: Option<RecordId>`,
 //!   or `RecordId` when required).
 
+pub use cormo_core::{max_date, min_date};
 pub use cormo_core::{
     Adapter, Assign, AssocDef, AssocKind, Capabilities, Col, ColumnDef, ColumnType, Cond,
     ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, IndexDef, Integrity,
     IsolationLevel, Model, ModelSchema, Order, Query, RecordId, Result, Transaction, Value,
-    MAX_STRING_CHARS,
+    MAX_COND_DEPTH, MAX_COND_TERMS, MAX_ECHO_CHARS, MAX_STRING_CHARS,
 };
 pub use cormo_derive::Model;
 
@@ -94,6 +95,8 @@ mod doctests {
     pub struct Backends;
     #[doc = include_str!("../docs/src/errors.md")]
     pub struct Errors;
+    #[doc = include_str!("../docs/src/guarantees.md")]
+    pub struct Guarantees;
 }
 
 /// Support for generated code. Not a public API.

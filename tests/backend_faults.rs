@@ -103,6 +103,27 @@ async fn unreachable_server_is_a_connection_error() {
         let err = cormo::connect_with(opts).await.unwrap_err();
         assert!(matches!(err, Error::Connection { .. }), "{url}: {err:?}");
     }
+    // A database that does not exist is a connection error too.
+    use suite::harness::{url as env_url, with_database};
+    let missing: Vec<String> = vec![
+        #[cfg(feature = "postgres")]
+        with_database(
+            &env_url(
+                suite::harness::POSTGRES_URL_VAR,
+                suite::harness::POSTGRES_DEFAULT,
+            ),
+            "cormo_no_such_database",
+        ),
+        #[cfg(feature = "mysql")]
+        with_database(
+            &env_url(suite::harness::MYSQL_URL_VAR, suite::harness::MYSQL_DEFAULT),
+            "cormo_no_such_database",
+        ),
+    ];
+    for url in &missing {
+        let err = cormo::connect(url).await.unwrap_err();
+        assert!(matches!(err, Error::Connection { .. }), "{url}: {err:?}");
+    }
     let err = cormo::connect("nosuchdb://x").await.unwrap_err();
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
 }

@@ -125,11 +125,11 @@ pub async fn reload_has_many<'p, P: Model, C: Model>(
 
 /// `parent.build_<child>(data)`: sets the foreign key, adds the record to the
 /// cache and returns it for `save`.
-pub fn build_has_many<P: Model, C: Model, F: ForeignKey>(
+pub fn build_has_many<P: Model, C: Model>(
     parent: &mut P,
     idx: usize,
     mut child: C,
-    fk: fn(&mut C) -> &mut F,
+    fk: fn(&mut C) -> &mut dyn ForeignKey,
 ) -> Result<&mut C> {
     if let Some(id) = parent.cormo_id().get() {
         fk(&mut child).set(id);

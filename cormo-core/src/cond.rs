@@ -26,7 +26,11 @@ pub enum LikeKind {
 
 /// A condition tree. Column names are database names taken from the schema,
 /// never from user input.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Clone`, `PartialEq`, `Debug` and `Drop` walk the tree without recursion
+/// (see `cond_deep.rs`), so a condition built by code to any depth never
+/// overflows the stack; running one nested deeper than
+/// [`MAX_COND_DEPTH`](crate::MAX_COND_DEPTH) is an [`Error::Validation`](crate::Error::Validation).
 pub enum Cond {
     /// Matches every row.
     True,
@@ -60,34 +64,41 @@ pub enum Cond {
 
 impl Cond {
     /// Both conditions.
-    pub fn and(self, other: Cond) -> Cond {
-        match (self, other) {
-            (Cond::True, c) | (c, Cond::True) => c,
-            (Cond::And(mut a), Cond::And(b)) => {
-                a.extend(b);
-                Cond::And(a)
+    pub fn and(mut self, mut other: Cond) -> Cond {
+        // `Cond` implements `Drop`, so parts are moved out with `take`.
+        match (&mut self, &mut other) {
+            (Cond::True, _) => other.take(),
+            (_, Cond::True) => self.take(),
+            (Cond::And(a), Cond::And(b)) => {
+                a.append(b);
+                self.take()
             }
-            (Cond::And(mut a), c) => {
-                a.push(c);
-                Cond::And(a)
+            (Cond::And(a), _) => {
+                a.push(other.take());
+                self.take()
             }
-            (a, b) => Cond::And(vec![a, b]),
+            _ => Cond::And(vec![self.take(), other.take()]),
         }
     }
 
     /// Either condition.
-    pub fn or(self, other: Cond) -> Cond {
-        match (self, other) {
-            (Cond::Or(mut a), Cond::Or(b)) => {
-                a.extend(b);
-                Cond::Or(a)
+    pub fn or(mut self, mut other: Cond) -> Cond {
+        match (&mut self, &mut other) {
+            (Cond::Or(a), Cond::Or(b)) => {
+                a.append(b);
+                self.take()
             }
-            (Cond::Or(mut a), c) => {
-                a.push(c);
-                Cond::Or(a)
+            (Cond::Or(a), _) => {
+                a.push(other.take());
+                self.take()
             }
-            (a, b) => Cond::Or(vec![a, b]),
+            _ => Cond::Or(vec![self.take(), other.take()]),
         }
+    }
+
+    /// Moves the condition out, leaving `True` (which owns nothing).
+    pub(crate) fn take(&mut self) -> Cond {
+        std::mem::replace(self, Cond::True)
     }
 
     /// Equality on a column, for code that works from the schema.
@@ -128,10 +139,10 @@ impl ops::BitOr for Cond {
 
 impl ops::Not for Cond {
     type Output = Cond;
-    fn not(self) -> Cond {
-        match self {
-            Cond::Not(inner) => *inner,
-            c => Cond::Not(Box::new(c)),
+    fn not(mut self) -> Cond {
+        match &mut self {
+            Cond::Not(inner) => inner.take(),
+            _ => Cond::Not(Box::new(self)),
         }
     }
 }

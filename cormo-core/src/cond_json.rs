@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
 
 use crate::cond::{CmpOp, Cond, LikeKind};
-use crate::error::{Error, Result};
+use crate::error::{clip, Error, Result};
 use crate::id::RecordId;
 use crate::schema::{ColumnType, ModelSchema};
 use crate::value::Value;
@@ -35,7 +35,7 @@ impl Cond {
 fn not_object(json: &Json) -> Error {
     Error::Validation {
         column: "condition".into(),
-        message: format!("must be a JSON object, not {json}"),
+        message: format!("must be a JSON object, not {}", clip(&json.to_string())),
     }
 }
 
@@ -72,7 +72,7 @@ fn parse_object(schema: &'static ModelSchema, json: &Json, depth: usize) -> Resu
                 }
             }
             "$not" => !parse_object(schema, value, depth + 1)?,
-            op if op.starts_with('$') => return Err(Error::UnknownOperator { op: op.to_owned() }),
+            op if op.starts_with('$') => return Err(Error::UnknownOperator { op: clip(op) }),
             column => parse_column(schema, column, value, depth + 1)?,
         };
         out = out.and(part);
@@ -90,7 +90,7 @@ fn column(schema: &'static ModelSchema, name: &str) -> Result<(&'static str, Col
         .map(|c| (c.name, c.ty))
         .ok_or_else(|| Error::UnknownColumn {
             model: schema.name,
-            column: name.to_owned(),
+            column: clip(name),
         })
 }
 
@@ -107,6 +107,11 @@ fn parse_column(
     match value {
         Json::Null => Ok(Cond::IsNull { column: col }),
         Json::Array(items) => in_list(col, ty, items),
+        // `{"name": {}}` says nothing; matching every row would be a guess.
+        Json::Object(ops) if ops.is_empty() => Err(Error::validation(
+            col,
+            "has an empty operator object; write an operator such as {\"$eq\": ...}",
+        )),
         Json::Object(ops) => {
             let mut out = Cond::True;
             for (op, arg) in ops {
@@ -121,7 +126,7 @@ fn parse_column(
                     "$lte" => cmp(col, ty, CmpOp::Lte, arg)?,
                     "$in" => match arg {
                         Json::Array(items) => in_list(col, ty, items)?,
-                        other => in_list(col, ty, std::slice::from_ref(other))?,
+                        _ => return Err(Error::validation(col, "$in takes an array of values")),
                     },
                     "$contains" => like(col, ty, LikeKind::Contains, arg)?,
                     "$startswith" => like(col, ty, LikeKind::StartsWith, arg)?,
@@ -129,17 +134,13 @@ fn parse_column(
                     "$not" => {
                         if depth > MAX_DEPTH {
                             return Err(Error::Validation {
-                                column: name.to_owned(),
+                                column: clip(name),
                                 message: format!("is nested deeper than {MAX_DEPTH} levels"),
                             });
                         }
                         !parse_column(schema, name, arg, depth + 1)?
                     }
-                    other => {
-                        return Err(Error::UnknownOperator {
-                            op: other.to_owned(),
-                        })
-                    }
+                    other => return Err(Error::UnknownOperator { op: clip(other) }),
                 };
                 out = out.and(part);
             }
@@ -181,7 +182,8 @@ fn like(column: &'static str, ty: ColumnType, kind: LikeKind, arg: &Json) -> Res
 
 /// A JSON scalar as a value of the column's type.
 fn typed(column: &'static str, ty: ColumnType, v: &Json) -> Result<Value> {
-    let wrong = |what: &str| Error::validation(column, format!("is not {what}: {v}"));
+    let wrong =
+        |what: &str| Error::validation(column, format!("is not {what}: {}", clip(&v.to_string())));
     Ok(match ty {
         ColumnType::String | ColumnType::Text => {
             Value::Text(v.as_str().ok_or_else(|| wrong("a string"))?.to_owned())
@@ -201,6 +203,7 @@ fn typed(column: &'static str, ty: ColumnType, v: &Json) -> Result<Value> {
         }
         ColumnType::RecordId => match v {
             Json::String(s) => Value::Id(s.parse::<RecordId>()?),
+            Json::Number(n) if n.is_f64() => return Err(wrong("an id")),
             Json::Number(n) => Value::Id(RecordId::Int(n.as_i64().ok_or_else(|| wrong("an id"))?)),
             _ => return Err(wrong("an id")),
         },

@@ -1,7 +1,6 @@
 //! The connection handle, model registration, and the session every
 //! operation runs in.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -9,10 +8,12 @@ use crate::adapter::{Adapter, Capabilities, IsolationLevel, RowSink, Select, TxS
 use crate::cond::Assign;
 use crate::error::{Error, Result};
 use crate::id::RecordId;
+use crate::increment;
 use crate::integrity::{self, IntegrityRule};
 use crate::model::Model;
 use crate::schema::ModelSchema;
-use crate::transaction::{Transaction, TxShared};
+use crate::transaction::{Transaction, TxRef};
+use crate::validate;
 use crate::value::Value;
 
 /// How to open a connection: the URL plus pool settings.
@@ -209,6 +210,10 @@ impl Connection {
     ///     Ok::<_, cormo::Error>(user)
     /// }).await?;
     /// ```
+    ///
+    /// An error the closure caught still aborted the transaction (see
+    /// [`Error::TransactionAborted`]): then this returns that error and
+    /// nothing is stored.
     pub async fn transaction<T, E, F, Fut>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(Transaction) -> Fut,
@@ -216,6 +221,27 @@ impl Connection {
         E: From<Error>,
     {
         let tx = self.begin().await?;
+        Self::run_transaction(tx, f).await
+    }
+
+    /// [`transaction`](Self::transaction) at an isolation level. A level
+    /// the backend cannot honour is an [`Error::Unsupported`].
+    pub async fn transaction_with<T, E, F, Fut>(&self, level: IsolationLevel, f: F) -> Result<T, E>
+    where
+        F: FnOnce(Transaction) -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+        E: From<Error>,
+    {
+        let tx = self.begin_with(level).await?;
+        Self::run_transaction(tx, f).await
+    }
+
+    async fn run_transaction<T, E, F, Fut>(tx: Transaction, f: F) -> Result<T, E>
+    where
+        F: FnOnce(Transaction) -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+        E: From<Error>,
+    {
         match f(tx.clone()).await {
             // The closure may have committed or rolled back itself; its
             // choice stands.
@@ -239,7 +265,7 @@ impl Connection {
     }
 
     pub(crate) fn session(&self) -> Session<'_> {
-        Session::new(self, None, None)
+        Session::new(self, None)
     }
 }
 
@@ -265,7 +291,7 @@ fn drop_order(
     out
 }
 
-/// Runs a multi-step emulation all-or-nothing: inside the caller's
+/// Runs a multi-step operation all-or-nothing: inside the caller's
 /// transaction, or one of our own (retried on a write conflict, since
 /// nobody else can retry it), or directly where the backend has none.
 macro_rules! atomically {
@@ -287,43 +313,55 @@ macro_rules! atomically {
 /// How often an internal transaction is retried after a conflict.
 const MAX_RETRIES: u32 = 3;
 
-/// Where an operation runs: a connection, and the caller's transaction if any.
-/// Every adapter call goes through here so no operation escapes the
-/// transaction.
+/// Paging as every backend can take it, or `None` when the answer is
+/// certainly empty: `limit(0)` selects nothing (MongoDB would read it as
+/// "no limit"), a limit past `i64::MAX` is no limit, and nothing is left
+/// after skipping more rows than `i64::MAX`.
+fn paged<'q>(q: &Select<'q>) -> Option<Select<'q>> {
+    const MAX: u64 = i64::MAX as u64;
+    if q.limit == Some(0) || q.skip.is_some_and(|s| s > MAX) {
+        return None;
+    }
+    Some(Select {
+        limit: q.limit.filter(|l| *l <= MAX),
+        skip: q.skip.filter(|s| *s > 0),
+        ..*q
+    })
+}
+
+/// Where an operation runs: a connection, and the caller's transaction if
+/// any. Every operation goes through here, so none escapes the transaction,
+/// every condition is checked before a backend sees it, and a failed
+/// statement aborts the transaction the same way on every backend.
 #[derive(Clone, Copy)]
 pub struct Session<'a> {
     pub(crate) conn: &'a Connection,
-    pub(crate) tx: Option<&'a TxShared>,
-    /// Set once this transaction level has committed or rolled back.
-    done: Option<&'a AtomicBool>,
+    pub(crate) tx: Option<TxRef<'a>>,
 }
 
 impl<'a> Session<'a> {
-    pub(crate) fn new(
-        conn: &'a Connection,
-        tx: Option<&'a TxShared>,
-        done: Option<&'a AtomicBool>,
-    ) -> Self {
-        Session { conn, tx, done }
+    pub(crate) fn new(conn: &'a Connection, tx: Option<TxRef<'a>>) -> Self {
+        Session { conn, tx }
     }
 
     fn adapter(&self) -> &'a dyn Adapter {
         self.conn.adapter()
     }
 
-    /// The transaction slot, after undoing any nested transaction that was
-    /// dropped without commit.
+    /// The transaction slot, once the transaction is ready for a statement.
     async fn slot(&self) -> Result<Option<&'a TxSlot>> {
-        if self.done.is_some_and(|d| d.load(Ordering::Acquire)) {
-            return Err(Error::TransactionFinished);
-        }
         match self.tx {
             None => Ok(None),
-            Some(shared) => {
-                shared.flush_pending(self.adapter()).await?;
-                Ok(Some(&shared.slot))
-            }
+            Some(t) => t.enter(self.adapter()).await.map(Some),
         }
+    }
+
+    /// Records a statement's outcome in the caller's transaction.
+    fn noted<T>(&self, r: Result<T>) -> Result<T> {
+        if let Some(t) = self.tx {
+            t.note(&r);
+        }
+        r
     }
 
     fn emulates_integrity(&self) -> bool {
@@ -338,14 +376,16 @@ impl<'a> Session<'a> {
     ) -> Result<RecordId> {
         if !self.checks_parents() {
             let slot = self.slot().await?;
-            return self.adapter().insert(slot, schema, id, values).await;
+            let r = self.adapter().insert(slot, schema, id, values).await;
+            return self.noted(r);
         }
         let rules = self.conn.rules();
-        atomically!(self, |s| {
+        let r = atomically!(self, |s| {
             integrity::check_parents(s, &rules, schema, values).await?;
             let slot = s.slot().await?;
             s.adapter().insert(slot, schema, id, values).await
-        })
+        });
+        self.noted(r)
     }
 
     pub(crate) async fn insert_many(
@@ -358,7 +398,7 @@ impl<'a> Session<'a> {
         }
         let check = self.checks_parents();
         let rules = self.conn.rules();
-        atomically!(self, |s| {
+        let r = atomically!(self, |s| {
             if check {
                 for values in rows {
                     integrity::check_parents(s, &rules, schema, values).await?;
@@ -366,7 +406,8 @@ impl<'a> Session<'a> {
             }
             let slot = s.slot().await?;
             s.adapter().insert_many(slot, schema, rows).await
-        })
+        });
+        self.noted(r)
     }
 
     pub(crate) async fn update_by_id(
@@ -377,29 +418,42 @@ impl<'a> Session<'a> {
     ) -> Result<u64> {
         if !self.checks_parents() {
             let slot = self.slot().await?;
-            return self.adapter().update_by_id(slot, schema, id, values).await;
+            let r = self.adapter().update_by_id(slot, schema, id, values).await;
+            return self.noted(r);
         }
         let rules = self.conn.rules();
-        atomically!(self, |s| {
+        let r = atomically!(self, |s| {
             integrity::check_parents(s, &rules, schema, values).await?;
             let slot = s.slot().await?;
             s.adapter().update_by_id(slot, schema, id, values).await
-        })
+        });
+        self.noted(r)
     }
 
     pub(crate) async fn select(&self, q: &Select<'_>, sink: &mut RowSink<'_>) -> Result<()> {
+        validate::cond(q.schema, q.cond)?;
+        let Some(q) = paged(q) else { return Ok(()) };
         let slot = self.slot().await?;
-        self.adapter().select(slot, q, sink).await
+        let r = self.adapter().select(slot, &q, sink).await;
+        self.noted(r)
     }
 
     pub(crate) async fn select_ids(&self, q: &Select<'_>) -> Result<Vec<RecordId>> {
+        validate::cond(q.schema, q.cond)?;
+        let Some(q) = paged(q) else {
+            return Ok(Vec::new());
+        };
         let slot = self.slot().await?;
-        self.adapter().select_ids(slot, q).await
+        let r = self.adapter().select_ids(slot, &q).await;
+        self.noted(r)
     }
 
     pub(crate) async fn count(&self, q: &Select<'_>) -> Result<u64> {
+        validate::cond(q.schema, q.cond)?;
+        let Some(q) = paged(q) else { return Ok(0) };
         let slot = self.slot().await?;
-        self.adapter().count(slot, q).await
+        let r = self.adapter().count(slot, &q).await;
+        self.noted(r)
     }
 
     pub(crate) async fn reference_parent(
@@ -408,53 +462,72 @@ impl<'a> Session<'a> {
         id: RecordId,
     ) -> Result<bool> {
         let slot = self.slot().await?;
-        self.adapter().reference_parent(slot, schema, id).await
+        let r = self.adapter().reference_parent(slot, schema, id).await;
+        self.noted(r)
     }
 
+    /// Applies `assigns` to the rows `q` selects (no paging: the query
+    /// resolved it to ids). Increments are refused before anything is
+    /// written when any row would leave its column's range.
     pub(crate) async fn update(&self, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
+        validate::cond(q.schema, q.cond)?;
         let rules = self.conn.rules();
         let touches_fk = self.checks_parents()
             && integrity::child_rules(&rules, q.schema)
                 .any(|r| assigns.iter().any(|a| a.column() == r.column));
-        if !touches_fk {
+        let guards = increment::guards(q.schema, q.cond, assigns)?;
+        if !touches_fk && guards.is_empty() {
             let slot = self.slot().await?;
-            return self.adapter().update(slot, q, assigns).await;
+            let r = self.adapter().update(slot, q, assigns).await;
+            return self.noted(r);
         }
-        atomically!(self, |s| {
-            for a in assigns {
-                if let Assign::Set { column, value } = a {
-                    check_assigned_parent(s, &rules, q.schema, column, value).await?;
+        let r = atomically!(self, |s| {
+            for (column, guard) in &guards {
+                let n = s.count(&Select::filter(q.schema, guard)).await?;
+                if n > 0 {
+                    return Err(increment::overflow(column, n));
+                }
+            }
+            if touches_fk {
+                for a in assigns {
+                    if let Assign::Set { column, value } = a {
+                        check_assigned_parent(s, &rules, q.schema, column, value).await?;
+                    }
                 }
             }
             let slot = s.slot().await?;
             s.adapter().update(slot, q, assigns).await
-        })
+        });
+        self.noted(r)
     }
 
     /// Deletes exactly the selected rows (integrity already handled).
     pub(crate) async fn delete_rows(&self, q: &Select<'_>) -> Result<u64> {
         let slot = self.slot().await?;
-        self.adapter().delete(slot, q).await
+        let r = self.adapter().delete(slot, q).await;
+        self.noted(r)
     }
 
     /// Deletes the selected rows and applies the integrity rules below them:
     /// natively where the database enforces foreign keys, through core's
     /// planner (in one transaction when possible) where it does not.
     pub(crate) async fn delete(&self, q: &Select<'_>) -> Result<u64> {
+        validate::cond(q.schema, q.cond)?;
         if !self.emulates_integrity() {
             return self
                 .delete_rows(q)
                 .await
                 .map_err(|e| integrity::name_rejecting_child(e, q.schema, &self.conn.rules()));
         }
-        atomically!(self, |s| { integrity::delete(s, q).await })
+        let r = atomically!(self, |s| { integrity::delete(s, q).await });
+        self.noted(r)
     }
 
     fn checks_parents(&self) -> bool {
         self.emulates_integrity() && self.conn.inner.check_foreign_keys
     }
 
-    /// A transaction of our own for a multi-step emulation, so it is
+    /// A transaction of our own for a multi-step operation, so it is
     /// all-or-nothing: none when the caller already has one (we run inside
     /// theirs) or the backend has none.
     async fn own_tx(&self) -> Result<Option<Transaction>> {

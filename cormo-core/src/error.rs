@@ -80,6 +80,28 @@ pub enum Error {
     #[error("transaction finished")]
     TransactionFinished,
 
+    /// A statement in this transaction (or nested transaction) failed, so
+    /// it can only be rolled back: later operations get this error, and
+    /// `commit` rolls back and returns it. Nothing of it is stored. The same
+    /// on every backend (PostgreSQL and MongoDB abort a transaction on a
+    /// failed statement; cormo holds SQLite and MySQL to that too). To try
+    /// a statement that may fail and carry on, run it in a nested
+    /// transaction and roll that back.
+    #[error("transaction aborted by an earlier error ({message}); roll it back")]
+    TransactionAborted {
+        /// The error that aborted it.
+        message: String,
+    },
+
+    /// The transaction was used, committed, or nested into while a nested
+    /// transaction it started is still open. Nested transactions are a
+    /// stack: finish (or drop) the innermost first.
+    #[error("a nested transaction is still open: {message}")]
+    TransactionNesting {
+        /// What was attempted.
+        message: String,
+    },
+
     /// The backend cannot do this; `feature` says what was asked.
     #[error("{backend} does not support {feature}")]
     Unsupported {
@@ -98,6 +120,18 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
+}
+
+/// Longest user-supplied text an error repeats, in characters.
+pub const MAX_ECHO_CHARS: usize = 64;
+
+/// User input as an error repeats it: at most [`MAX_ECHO_CHARS`]
+/// characters, so a 10 MB key does not come back in the error.
+pub(crate) fn clip(s: &str) -> String {
+    match s.char_indices().nth(MAX_ECHO_CHARS) {
+        None => s.to_owned(),
+        Some((at, _)) => format!("{}…", &s[..at]),
+    }
 }
 
 fn by_child(child: &Option<String>) -> ChildSuffix<'_> {

@@ -69,7 +69,7 @@ impl FromStr for RecordId {
 
     fn from_str(s: &str) -> Result<Self, Error> {
         let invalid = || Error::InvalidId {
-            value: s.to_owned(),
+            value: crate::error::clip(s),
         };
         if s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
             let mut out = [0u8; 12];
@@ -78,6 +78,12 @@ impl FromStr for RecordId {
                 out[i] = u8::from_str_radix(hex, 16).map_err(|_| invalid())?;
             }
             return Ok(RecordId::Object(out));
+        }
+        // Digits with an optional minus only: `+1`, ` 1` or `01x` are not ids
+        // (`str::parse` would take `+1`).
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
         }
         s.parse::<i64>().map(RecordId::Int).map_err(|_| invalid())
     }
@@ -208,9 +214,16 @@ mod tests {
         assert_eq!("42".parse::<RecordId>().unwrap(), RecordId::Int(42));
         let oid: RecordId = "0123456789abcdef01234567".parse().unwrap();
         assert_eq!(oid.to_string(), "0123456789abcdef01234567");
-        assert!(matches!(
-            "12x".parse::<RecordId>(),
-            Err(Error::InvalidId { .. })
-        ));
+        for bad in ["12x", "+1", " 1", "", "-", "1.0"] {
+            assert!(
+                matches!(bad.parse::<RecordId>(), Err(Error::InvalidId { .. })),
+                "{bad:?}"
+            );
+        }
+        let long = "9".repeat(100_000);
+        let Err(Error::InvalidId { value }) = long.parse::<RecordId>() else {
+            panic!("a 100 000-digit id parsed")
+        };
+        assert!(value.chars().count() <= crate::error::MAX_ECHO_CHARS + 1);
     }
 }

@@ -8,21 +8,25 @@ mod adapter;
 pub mod assoc;
 mod cache;
 mod cond;
+mod cond_deep;
 mod cond_json;
 mod connection;
 mod error;
 mod id;
+mod increment;
 pub mod integrity;
 mod model;
 mod query;
 mod schema;
 mod transaction;
+mod validate;
 mod value;
 
 pub use adapter::{Adapter, Capabilities, IsolationLevel, RowSink, Select, TxSlot};
 pub use cond::{Assign, CmpOp, Col, Cond, Dir, LikeKind, Order};
+pub use cond_deep::MAX_COND_DEPTH;
 pub use connection::{ConnectOptions, Connection, Executor, Session};
-pub use error::{BoxError, Error, Result};
+pub use error::{BoxError, Error, Result, MAX_ECHO_CHARS};
 pub use id::{Id, RecordId};
 pub use model::{IdArg, Model};
 pub use query::Query;
@@ -31,4 +35,5 @@ pub use schema::{
     ModelSchema, MAX_STRING_CHARS,
 };
 pub use transaction::Transaction;
+pub use validate::{max_date, min_date, MAX_COND_TERMS};
 pub use value::{FieldType, IntoField, NumericField, RowReader, Value};

@@ -130,7 +130,8 @@ impl<M: Model> Query<M> {
     /// The first record, or `None`.
     pub async fn first(&self, db: &impl Executor) -> Result<Option<M>> {
         let mut q = self.clone();
-        q.limit = Some(1);
+        // A smaller limit the caller set (`limit(0)`) still holds.
+        q.limit = Some(self.limit.map_or(1, |l| l.min(1)));
         Ok(q.all(db).await?.pop())
     }
 
@@ -138,7 +139,7 @@ impl<M: Model> Query<M> {
     /// than one (CORMO's `one()`).
     pub async fn one(&self, db: &impl Executor) -> Result<Option<M>> {
         let mut q = self.clone();
-        q.limit = Some(2);
+        q.limit = Some(self.limit.map_or(2, |l| l.min(2)));
         let mut rows = q.all(db).await?;
         if rows.len() > 1 {
             return Err(Error::Integrity {

@@ -146,31 +146,13 @@ impl ModelSchema {
         self.columns.iter().find(|c| c.name == name)
     }
 
-    /// Checks values against their columns before anything is written, so
+    /// Checks a value against its column before anything is written, so
     /// every backend rejects the same input the same way: a `String` column
     /// holds at most [`MAX_STRING_CHARS`] characters (`VARCHAR(255)` on SQL;
-    /// use `#[cormo(text)]` for longer text).
+    /// use `#[cormo(text)]` for longer text), no text holds NUL, floats are
+    /// finite and dates lie in years 1 ..= 9999.
     pub fn check_value(&self, column: &ColumnDef, value: &Value) -> crate::Result<()> {
-        if let Value::Float(f) = value {
-            if !f.is_finite() {
-                return Err(crate::Error::validation(
-                    column.name,
-                    format!("must be a finite number, not {f}"),
-                ));
-            }
-        }
-        if let (ColumnType::String, Value::Text(s)) = (column.ty, value) {
-            let n = s.chars().count();
-            if n > MAX_STRING_CHARS {
-                return Err(crate::Error::validation(
-                    column.name,
-                    format!(
-                        "is {n} characters long; a string column holds {MAX_STRING_CHARS} (use #[cormo(text)] for longer text)"
-                    ),
-                ));
-            }
-        }
-        Ok(())
+        crate::validate::value(column.name, column.ty, value, crate::validate::Use::Write)
     }
 
     /// [`check_value`](Self::check_value) for a whole row in column order.

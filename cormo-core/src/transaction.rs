@@ -1,64 +1,180 @@
 //! Transactions: explicit begin / commit / rollback, nesting by savepoints,
-//! and rollback when dropped.
+//! rollback when dropped, and one rule for failed statements on every
+//! backend.
+//!
+//! Nested transactions are a stack, as savepoints are: only the innermost
+//! open level runs statements, begins a child or commits. Using an outer
+//! level while a child is open is [`Error::TransactionNesting`] (so two
+//! siblings cannot interleave and silently undo each other). Rolling back
+//! a level also ends every level below it. A level dropped without commit
+//! is rolled back before the next statement of its transaction, whichever
+//! level runs it.
+//!
+//! A statement the database refuses aborts the level it ran in: later
+//! operations on it are [`Error::TransactionAborted`], `commit` rolls it
+//! back and returns that error, `rollback` succeeds. An outer level is not
+//! affected once the aborted nested one is rolled back.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::adapter::{Adapter, IsolationLevel, TxSlot};
 use crate::connection::{Connection, Executor, Session};
 use crate::error::{Error, Result};
 
+/// One open level: the whole transaction (index 0) or a savepoint.
+struct Frame {
+    id: u64,
+    /// The savepoint; `None` for the transaction itself.
+    savepoint: Option<String>,
+    /// Why it was aborted, once a statement in it failed.
+    aborted: Option<String>,
+    /// Dropped without commit or rollback: roll back before the next statement.
+    dropped: bool,
+}
+
 /// State shared by a transaction and everything nested in it.
 pub(crate) struct TxShared {
     pub(crate) slot: TxSlot,
-    /// Savepoints of nested transactions dropped without commit or rollback;
-    /// rolled back before the next statement (Drop cannot run async code).
-    pending: Mutex<Vec<String>>,
-    next_savepoint: AtomicU32,
+    frames: Mutex<Vec<Frame>>,
+    next_id: AtomicU64,
 }
 
 impl TxShared {
-    pub(crate) async fn flush_pending(&self, adapter: &dyn Adapter) -> Result<()> {
-        let names: Vec<String> = match self.pending.lock() {
-            Ok(mut p) if !p.is_empty() => std::mem::take(&mut *p),
-            _ => return Ok(()),
+    fn frames(&self) -> MutexGuard<'_, Vec<Frame>> {
+        // A panic elsewhere cannot leave the list half-updated: every
+        // change is a single push, pop, truncate or field store.
+        self.frames.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Rolls back levels dropped without commit, outermost first (which
+    /// also discards everything below it).
+    async fn flush_dropped(&self, adapter: &dyn Adapter) -> Result<()> {
+        let target = {
+            let frames = self.frames();
+            match frames.iter().position(|f| f.dropped) {
+                None => return Ok(()),
+                Some(i) => (i, frames[i].savepoint.clone()),
+            }
         };
+        match target {
+            (0, _) | (_, None) => {
+                // Every handle on the transaction itself is gone; only
+                // nested handles remain. Nothing can commit it any more.
+                self.frames().clear();
+                let raw = self.slot.lock().await.take();
+                if let Some(raw) = raw {
+                    adapter.rollback(raw).await?;
+                }
+                Err(Error::TransactionFinished)
+            }
+            (i, Some(name)) => {
+                self.frames().truncate(i);
+                self.undo_savepoint(adapter, &name).await
+            }
+        }
+    }
+
+    /// `ROLLBACK TO` and `RELEASE`: the savepoint's work is undone and the
+    /// savepoint is gone.
+    async fn undo_savepoint(&self, adapter: &dyn Adapter, name: &str) -> Result<()> {
         let mut guard = self.slot.lock().await;
         let tx = guard.as_mut().ok_or(Error::TransactionFinished)?;
-        for name in names {
-            adapter.rollback_to_savepoint(tx.as_mut(), &name).await?;
-        }
-        Ok(())
+        adapter.rollback_to_savepoint(tx.as_mut(), name).await?;
+        adapter.release_savepoint(tx.as_mut(), name).await
     }
 }
 
-/// One level: the whole transaction, or a savepoint inside it.
+/// A handle's place in the stack.
 struct Level {
     shared: Arc<TxShared>,
-    savepoint: Option<String>,
-    done: AtomicBool,
+    id: u64,
+    depth: usize,
+}
+
+impl Level {
+    /// Errors unless this level is open and innermost.
+    fn check(&self, frames: &[Frame], what: &str) -> Result<()> {
+        match frames.get(self.depth) {
+            Some(f) if f.id == self.id => {}
+            _ => return Err(Error::TransactionFinished),
+        }
+        if frames.len() > self.depth + 1 {
+            return Err(Error::TransactionNesting {
+                message: format!(
+                    "cannot {what} while a transaction nested in it is open; commit, roll back or drop that one first"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn aborted(&self, frames: &[Frame]) -> Option<String> {
+        frames.get(self.depth).and_then(|f| f.aborted.clone())
+    }
+
+    /// Makes this level ready for a statement: dropped levels rolled back,
+    /// this one open, innermost and not aborted.
+    pub(crate) async fn enter(&self, adapter: &dyn Adapter) -> Result<()> {
+        self.shared.flush_dropped(adapter).await?;
+        let frames = self.shared.frames();
+        self.check(&frames, "run a statement")?;
+        match self.aborted(&frames) {
+            Some(message) => Err(Error::TransactionAborted { message }),
+            None => Ok(()),
+        }
+    }
+
+    /// Records a failed statement: the level is aborted.
+    pub(crate) fn note<T>(&self, r: &Result<T>) {
+        let Err(e) = r else { return };
+        if !aborts(e) {
+            return;
+        }
+        let mut frames = self.shared.frames();
+        if let Some(f) = frames.get_mut(self.depth) {
+            if f.id == self.id && f.aborted.is_none() {
+                f.aborted = Some(crate::error::clip(&e.to_string()));
+            }
+        }
+    }
+}
+
+/// Errors that mean a statement reached the database (or cormo's emulation
+/// of it) and failed there. Errors found before anything was sent leave the
+/// transaction usable.
+fn aborts(e: &Error) -> bool {
+    !matches!(
+        e,
+        Error::UnknownColumn { .. }
+            | Error::UnknownOperator { .. }
+            | Error::InvalidId { .. }
+            | Error::Unsupported { .. }
+            | Error::TransactionFinished
+            | Error::TransactionAborted { .. }
+            | Error::TransactionNesting { .. }
+    )
 }
 
 impl Drop for Level {
     fn drop(&mut self) {
-        if let Some(name) = &self.savepoint {
-            if !self.done.load(Ordering::Acquire) {
-                if let Ok(mut p) = self.shared.pending.lock() {
-                    p.push(name.clone());
-                }
+        let mut frames = self.shared.frames();
+        if let Some(f) = frames.get_mut(self.depth) {
+            if f.id == self.id {
+                // Drop cannot run async code: the next statement rolls it back.
+                f.dropped = true;
             }
         }
-        // The outermost level needs nothing here: when the last handle goes,
-        // the backend's transaction object is dropped and the driver rolls
-        // it back.
     }
 }
 
 /// A database transaction. Pass `&tx` wherever a connection is accepted.
 ///
-/// Clones are handles on the same transaction. It rolls back when the last
-/// handle is dropped without [`commit`](Transaction::commit). After commit or
-/// rollback, using it is [`Error::TransactionFinished`].
+/// Clones are handles on the same transaction (or nested transaction). It
+/// rolls back when the last handle is dropped without
+/// [`commit`](Transaction::commit). After commit or rollback, using it is
+/// [`Error::TransactionFinished`]. See the module rules above for nesting
+/// and for statements that fail.
 #[derive(Clone)]
 pub struct Transaction {
     conn: Connection,
@@ -68,7 +184,7 @@ pub struct Transaction {
 impl std::fmt::Debug for Transaction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transaction")
-            .field("savepoint", &self.level.savepoint)
+            .field("depth", &self.level.depth)
             .finish()
     }
 }
@@ -93,22 +209,28 @@ impl Transaction {
         let raw = conn.adapter().begin(level).await?;
         let shared = Arc::new(TxShared {
             slot: tokio::sync::Mutex::new(Some(raw)),
-            pending: Mutex::new(Vec::new()),
-            next_savepoint: AtomicU32::new(1),
+            frames: Mutex::new(vec![Frame {
+                id: 0,
+                savepoint: None,
+                aborted: None,
+                dropped: false,
+            }]),
+            next_id: AtomicU64::new(1),
         });
         Ok(Transaction {
             conn,
             level: Arc::new(Level {
                 shared,
-                savepoint: None,
-                done: AtomicBool::new(false),
+                id: 0,
+                depth: 0,
             }),
         })
     }
 
     /// A nested transaction (a savepoint). Committing it keeps its work for
     /// the outer transaction to commit; rolling it back (or dropping it)
-    /// undoes only its own work.
+    /// undoes only its own work. While it is open, the outer transaction
+    /// cannot be used ([`Error::TransactionNesting`]).
     pub async fn begin(&self) -> Result<Transaction> {
         let caps = self.conn.capabilities();
         if !caps.savepoints {
@@ -117,65 +239,95 @@ impl Transaction {
                 feature: "nested transactions",
             });
         }
-        self.check_open()?;
+        let adapter = self.conn.adapter();
+        self.level.enter(adapter).await?;
         let shared = self.level.shared.clone();
-        shared.flush_pending(self.conn.adapter()).await?;
-        let n = shared.next_savepoint.fetch_add(1, Ordering::Relaxed);
-        let name = format!("cormo_sp_{n}");
+        let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+        let name = format!("cormo_sp_{id}");
         {
             let mut guard = shared.slot.lock().await;
             let tx = guard.as_mut().ok_or(Error::TransactionFinished)?;
-            self.conn.adapter().savepoint(tx.as_mut(), &name).await?;
+            let r = adapter.savepoint(tx.as_mut(), &name).await;
+            self.level.note(&r);
+            r?;
         }
+        let depth = {
+            let mut frames = shared.frames();
+            frames.push(Frame {
+                id,
+                savepoint: Some(name),
+                aborted: None,
+                dropped: false,
+            });
+            frames.len() - 1
+        };
         Ok(Transaction {
             conn: self.conn.clone(),
-            level: Arc::new(Level {
-                shared,
-                savepoint: Some(name),
-                done: AtomicBool::new(false),
-            }),
+            level: Arc::new(Level { shared, id, depth }),
         })
     }
 
-    fn check_open(&self) -> Result<()> {
-        if self.level.done.load(Ordering::Acquire) {
-            return Err(Error::TransactionFinished);
-        }
-        Ok(())
-    }
-
-    fn finish(&self) -> Result<()> {
-        if self.level.done.swap(true, Ordering::AcqRel) {
-            return Err(Error::TransactionFinished);
-        }
-        Ok(())
-    }
-
-    /// Commits. For a nested transaction, releases its savepoint.
+    /// Commits. For a nested transaction, keeps its work in the outer one.
+    /// An aborted transaction is rolled back instead and the error is
+    /// [`Error::TransactionAborted`].
     pub async fn commit(&self) -> Result<()> {
-        self.end(true).await
-    }
-
-    /// Rolls back. For a nested transaction, rolls back to its savepoint.
-    pub async fn rollback(&self) -> Result<()> {
-        self.end(false).await
-    }
-
-    async fn end(&self, commit: bool) -> Result<()> {
-        self.finish()?;
-        let shared = &self.level.shared;
         let adapter = self.conn.adapter();
-        match &self.level.savepoint {
-            Some(name) => {
-                shared.flush_pending(adapter).await?;
+        let shared = &self.level.shared;
+        shared.flush_dropped(adapter).await?;
+        let (aborted, savepoint) = {
+            let frames = shared.frames();
+            self.level.check(&frames, "commit")?;
+            let f = &frames[self.level.depth];
+            (self.level.aborted(&frames), f.savepoint.clone())
+        };
+        // From here the level is finished, whatever the database says.
+        shared.frames().truncate(self.level.depth);
+        match (savepoint, aborted) {
+            (Some(name), Some(message)) => {
+                shared.undo_savepoint(adapter, &name).await?;
+                Err(Error::TransactionAborted { message })
+            }
+            (Some(name), None) => {
                 let mut guard = shared.slot.lock().await;
                 let tx = guard.as_mut().ok_or(Error::TransactionFinished)?;
-                if commit {
-                    adapter.release_savepoint(tx.as_mut(), name).await
-                } else {
-                    adapter.rollback_to_savepoint(tx.as_mut(), name).await
+                adapter.release_savepoint(tx.as_mut(), &name).await
+            }
+            (None, aborted) => {
+                let raw = shared
+                    .slot
+                    .lock()
+                    .await
+                    .take()
+                    .ok_or(Error::TransactionFinished)?;
+                match aborted {
+                    Some(message) => {
+                        adapter.rollback(raw).await?;
+                        Err(Error::TransactionAborted { message })
+                    }
+                    None => adapter.commit(raw).await,
                 }
             }
+        }
+    }
+
+    /// Rolls back, with every transaction nested in it. For a nested
+    /// transaction, undoes only its own work.
+    pub async fn rollback(&self) -> Result<()> {
+        let adapter = self.conn.adapter();
+        let shared = &self.level.shared;
+        shared.flush_dropped(adapter).await?;
+        let savepoint = {
+            let mut frames = shared.frames();
+            match frames.get(self.level.depth) {
+                Some(f) if f.id == self.level.id => {}
+                _ => return Err(Error::TransactionFinished),
+            }
+            let sp = frames[self.level.depth].savepoint.clone();
+            frames.truncate(self.level.depth);
+            sp
+        };
+        match savepoint {
+            Some(name) => shared.undo_savepoint(adapter, &name).await,
             None => {
                 let raw = shared
                     .slot
@@ -183,21 +335,7 @@ impl Transaction {
                     .await
                     .take()
                     .ok_or(Error::TransactionFinished)?;
-                if commit {
-                    // Savepoints abandoned by dropped nested transactions
-                    // must not be committed.
-                    let names: Vec<String> = match shared.pending.lock() {
-                        Ok(mut p) => std::mem::take(&mut *p),
-                        Err(_) => Vec::new(),
-                    };
-                    let mut raw = raw;
-                    for name in names {
-                        adapter.rollback_to_savepoint(raw.as_mut(), &name).await?;
-                    }
-                    adapter.commit(raw).await
-                } else {
-                    adapter.rollback(raw).await
-                }
+                adapter.rollback(raw).await
             }
         }
     }
@@ -210,6 +348,23 @@ impl Transaction {
 
 impl Executor for Transaction {
     fn session(&self) -> Session<'_> {
-        Session::new(&self.conn, Some(&self.level.shared), Some(&self.level.done))
+        Session::new(&self.conn, Some(TxRef(&self.level)))
+    }
+}
+
+/// A borrowed transaction level, for [`Session`].
+#[derive(Clone, Copy)]
+pub(crate) struct TxRef<'a>(&'a Level);
+
+impl<'a> TxRef<'a> {
+    /// Prepares for a statement and hands out the backend's transaction.
+    pub(crate) async fn enter(&self, adapter: &dyn Adapter) -> Result<&'a TxSlot> {
+        self.0.enter(adapter).await?;
+        Ok(&self.0.shared.slot)
+    }
+
+    /// Records the outcome of a statement.
+    pub(crate) fn note<T>(&self, r: &Result<T>) {
+        self.0.note(r)
     }
 }

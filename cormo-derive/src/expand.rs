@@ -193,8 +193,11 @@ fn fk_helper(m: &Model, a: &Association) -> TokenStream {
             let span = a.foreign_key_lit.as_ref().map_or(a.span, |l| l.span());
             let fk = syn::Ident::new(&a.foreign_key, span);
             quote_spanned! {span=>
+                // A trait object, not `impl Trait`: an opaque return type
+                // captures the borrow's lifetime in edition 2024 and would
+                // no longer coerce to one `fn` pointer type.
                 #[doc(hidden)]
-                fn #helper(child: &mut #target) -> &mut impl ::cormo::__private::ForeignKey {
+                fn #helper(child: &mut #target) -> &mut dyn ::cormo::__private::ForeignKey {
                     &mut child.#fk
                 }
             }
@@ -249,7 +252,7 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
             );
             let load = quote_spanned!(span=> ::cormo::__private::assoc::has_many::<Self, #target>(self, #idx, db).await);
             let reload_body = quote_spanned!(span=> ::cormo::__private::assoc::reload_has_many::<Self, #target>(self, #idx, db).await);
-            let build_body = quote_spanned!(span=> ::cormo::__private::assoc::build_has_many::<Self, #target, _>(self, #idx, data, Self::#helper));
+            let build_body = quote_spanned!(span=> ::cormo::__private::assoc::build_has_many::<Self, #target>(self, #idx, data, Self::#helper));
             quote! {
                 #fk_helper
                 #[doc = #doc]

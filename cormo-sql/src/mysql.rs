@@ -11,10 +11,12 @@ use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlPoolOptions, MySqlRo
 use sqlx::{Arguments, MySql, Row};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
-use crate::enabled::backend::{text_param, Backend, BeginWith, Done, ALL_ISOLATION_LEVELS};
+use crate::enabled::backend::{
+    json_list, text_param, Backend, BeginWith, Done, ALL_ISOLATION_LEVELS,
+};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
-use crate::enabled::render::Sql;
+use crate::enabled::render::{Param, Sql};
 
 /// The MySQL / MariaDB backend.
 pub struct MySqlBackend;
@@ -41,9 +43,18 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     ))
 }
 
-fn arguments(params: Vec<Value>) -> Result<MySqlArguments> {
+fn arguments(params: Vec<Param>) -> Result<MySqlArguments> {
     let mut args = MySqlArguments::default();
-    for v in params {
+    for p in params {
+        let v = match p {
+            Param::One(v) => v,
+            Param::List(values) => Value::Text(json_list(values, |t| {
+                t.naive_utc()
+                    .format("%Y-%m-%d %H:%M:%S%.6f")
+                    .to_string()
+                    .into()
+            })?),
+        };
         let r = match v {
             Value::Null => args.add(None::<String>),
             Value::Bool(b) => args.add(b),
@@ -51,7 +62,9 @@ fn arguments(params: Vec<Value>) -> Result<MySqlArguments> {
             Value::Float(f) => args.add(f),
             Value::Text(s) => args.add(s),
             Value::Bytes(b) => args.add(b),
-            Value::DateTime(t) => args.add(t),
+            // DATETIME, not TIMESTAMP: sqlx sends a `DateTime<Utc>` as a
+            // TIMESTAMP, which MariaDB stores as NULL outside 1970 ..= 2038.
+            Value::DateTime(t) => args.add(t.naive_utc()),
             // JSON travels as text; MariaDB's JSON is LONGTEXT.
             Value::Json(j) => args.add(j.to_string()),
             Value::Id(id) => args.add(int_id(id)?),
@@ -87,7 +100,9 @@ impl RowReader for Reader<'_> {
         self.0.try_get(idx).map_err(decode_err)
     }
     fn get_datetime(&mut self, idx: usize) -> Result<Option<DateTime<Utc>>> {
-        self.0.try_get(idx).map_err(decode_err)
+        // DATETIME holds no zone; cormo writes UTC.
+        let t: Option<chrono::NaiveDateTime> = self.0.try_get(idx).map_err(decode_err)?;
+        Ok(t.map(|t| t.and_utc()))
     }
     fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>> {
         // MariaDB returns JSON as text; MySQL 8 as its JSON type.
@@ -123,7 +138,7 @@ impl Backend for MySqlBackend {
         }
     }
 
-    fn arguments(params: Vec<Value>) -> Result<MySqlArguments> {
+    fn arguments(params: Vec<Param>) -> Result<MySqlArguments> {
         arguments(params)
     }
 

@@ -14,7 +14,7 @@ use crate::enabled::adapter::{int_id, SqlAdapter};
 use crate::enabled::backend::{text_param, Backend, BeginWith, Done, ALL_ISOLATION_LEVELS};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
-use crate::enabled::render::Sql;
+use crate::enabled::render::{Param, Sql};
 
 /// The PostgreSQL backend.
 pub struct PgBackend;
@@ -38,9 +38,72 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     ))
 }
 
-fn arguments(params: Vec<Value>) -> Result<PgArguments> {
+/// A list as one typed array parameter, for `= ANY($n)`.
+fn add_list(
+    args: &mut PgArguments,
+    values: Vec<Value>,
+) -> Result<std::result::Result<(), sqlx::error::BoxDynError>> {
+    fn all<T>(values: Vec<Value>, f: impl Fn(Value) -> Option<T>) -> Result<Vec<T>> {
+        values
+            .into_iter()
+            .map(|v| {
+                f(v).ok_or_else(|| {
+                    Error::validation("condition", "a list mixes values of different types")
+                })
+            })
+            .collect()
+    }
+    Ok(match values.first() {
+        Some(Value::Int(_)) => args.add(all(values, |v| match v {
+            Value::Int(i) => Some(i),
+            _ => None,
+        })?),
+        Some(Value::Id(_)) => args.add(all(values, |v| match v {
+            Value::Id(id) => id.as_i64(),
+            _ => None,
+        })?),
+        Some(Value::Float(_)) => args.add(all(values, |v| match v {
+            Value::Float(f) => Some(f),
+            _ => None,
+        })?),
+        Some(Value::Text(_)) => args.add(all(values, |v| match v {
+            Value::Text(t) => Some(t),
+            _ => None,
+        })?),
+        Some(Value::Bool(_)) => args.add(all(values, |v| match v {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        })?),
+        Some(Value::DateTime(_)) => args.add(all(values, |v| match v {
+            Value::DateTime(t) => Some(t),
+            _ => None,
+        })?),
+        Some(Value::Bytes(_)) => args.add(all(values, |v| match v {
+            Value::Bytes(b) => Some(b),
+            _ => None,
+        })?),
+        _ => {
+            return Err(Error::validation(
+                "condition",
+                "this kind of value cannot be matched in a list",
+            ))
+        }
+    })
+}
+
+fn arguments(params: Vec<Param>) -> Result<PgArguments> {
     let mut args = PgArguments::default();
-    for v in params {
+    for p in params {
+        let v = match p {
+            Param::One(v) => v,
+            Param::List(values) => {
+                add_list(&mut args, values)?.map_err(|e| Error::Driver {
+                    message: format!("cannot bind a parameter: {e}"),
+                    source: Some(e),
+                })?;
+                continue;
+            }
+        };
         let r = match v {
             Value::Null => args.add(None::<String>),
             Value::Bool(b) => args.add(b),
@@ -117,7 +180,7 @@ impl Backend for PgBackend {
         }
     }
 
-    fn arguments(params: Vec<Value>) -> Result<PgArguments> {
+    fn arguments(params: Vec<Param>) -> Result<PgArguments> {
         arguments(params)
     }
 

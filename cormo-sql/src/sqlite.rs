@@ -13,10 +13,10 @@ use sqlx::sqlite::{
 use sqlx::{Arguments, Row, Sqlite};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
-use crate::enabled::backend::{text_param, Backend, BeginWith, Done};
+use crate::enabled::backend::{json_list, text_param, Backend, BeginWith, Done};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
-use crate::enabled::render::Sql;
+use crate::enabled::render::{Param, Sql};
 
 /// The SQLite backend.
 pub struct SqliteBackend;
@@ -54,9 +54,16 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     ))
 }
 
-fn arguments(params: Vec<Value>) -> Result<SqliteArguments> {
+fn arguments(params: Vec<Param>) -> Result<SqliteArguments> {
     let mut args = SqliteArguments::default();
-    for v in params {
+    for p in params {
+        let v = match p {
+            Param::One(v) => v,
+            Param::List(values) => {
+                // Dates are stored as epoch microseconds.
+                Value::Text(json_list(values, |t| t.timestamp_micros().into())?)
+            }
+        };
         let r = match v {
             Value::Null => args.add(None::<i64>),
             Value::Bool(b) => args.add(b),
@@ -136,7 +143,7 @@ impl Backend for SqliteBackend {
         }
     }
 
-    fn arguments(params: Vec<Value>) -> Result<SqliteArguments> {
+    fn arguments(params: Vec<Param>) -> Result<SqliteArguments> {
         arguments(params)
     }
 

@@ -10,6 +10,7 @@ pub mod integrity;
 pub mod models;
 pub mod queries;
 pub mod records;
+pub mod reliability;
 pub mod seed;
 pub mod transactions;
 
@@ -333,6 +334,72 @@ macro_rules! suite {
         async fn deep_restrict_names_the_refusing_column() {
             let db = $factory(stringify!(deep_restrict_names_the_refusing_column)).await;
             crate::suite::integrity::deep_restrict_names_the_refusing_column(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn dates_round_trip_over_years_1_to_9999() {
+            let db = $factory(stringify!(dates_round_trip_over_years_1_to_9999)).await;
+            crate::suite::reliability::dates_round_trip_over_years_1_to_9999(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn failed_statement_aborts_the_transaction() {
+            let db = $factory(stringify!(failed_statement_aborts_the_transaction)).await;
+            crate::suite::reliability::failed_statement_aborts_the_transaction(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn nested_transactions_are_a_stack() {
+            let db = $factory(stringify!(nested_transactions_are_a_stack)).await;
+            crate::suite::reliability::nested_transactions_are_a_stack(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn paging_edges_are_the_same_everywhere() {
+            let db = $factory(stringify!(paging_edges_are_the_same_everywhere)).await;
+            crate::suite::reliability::paging_edges_are_the_same_everywhere(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn nul_characters_are_refused() {
+            let db = $factory(stringify!(nul_characters_are_refused)).await;
+            crate::suite::reliability::nul_characters_are_refused(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn increments_are_checked() {
+            let db = $factory(stringify!(increments_are_checked)).await;
+            crate::suite::reliability::increments_are_checked(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn deep_conditions_are_an_error_not_a_crash() {
+            let db = $factory(stringify!(deep_conditions_are_an_error_not_a_crash)).await;
+            crate::suite::reliability::deep_conditions_are_an_error_not_a_crash(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn lists_of_any_length_work() {
+            let db = $factory(stringify!(lists_of_any_length_work)).await;
+            crate::suite::reliability::lists_of_any_length_work(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn errors_do_not_echo_huge_input() {
+            let db = $factory(stringify!(errors_do_not_echo_huge_input)).await;
+            crate::suite::reliability::errors_do_not_echo_huge_input(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn malformed_filters_are_refused() {
+            let db = $factory(stringify!(malformed_filters_are_refused)).await;
+            crate::suite::reliability::malformed_filters_are_refused(&db).await;
+            db.close().await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn strings_compare_exactly() {
+            let db = $factory(stringify!(strings_compare_exactly)).await;
+            crate::suite::reliability::strings_compare_exactly(&db).await;
             db.close().await;
         }
     };

@@ -6,7 +6,7 @@ use futures_util::TryStreamExt;
 use sqlx::{AssertSqlSafe, Database, IntoArguments};
 
 use crate::enabled::dialect::Dialect;
-use crate::enabled::render::Sql;
+use crate::enabled::render::{Param, Sql};
 
 /// Maps a driver error to a cormo error in the context of one operation.
 pub type MapErr<'a> = &'a (dyn Fn(sqlx::Error) -> cormo_core::Error + Send + Sync);
@@ -24,7 +24,7 @@ pub trait Backend: Send + Sync + Sized + 'static {
     fn capabilities() -> Capabilities;
 
     /// Binds parameters with the driver's own types.
-    fn arguments(params: Vec<Value>) -> Result<<Self::DB as Database>::Arguments>;
+    fn arguments(params: Vec<Param>) -> Result<<Self::DB as Database>::Arguments>;
 
     /// Reads a row in place, with the driver's type rules.
     fn reader(row: &<Self::DB as Database>::Row) -> impl RowReader + '_;
@@ -64,6 +64,34 @@ pub enum BeginWith {
     Before(&'static str),
 }
 
+/// A list parameter as a JSON array (SQLite's `json_each`, MySQL's
+/// `JSON_TABLE`); `date` writes a date the way the dialect stores it.
+pub fn json_list(
+    values: Vec<Value>,
+    date: impl Fn(chrono::DateTime<chrono::Utc>) -> serde_json::Value,
+) -> Result<String> {
+    let items = values
+        .into_iter()
+        .map(|v| {
+            Ok(match v {
+                Value::Int(i) => serde_json::Value::from(i),
+                Value::Id(id) => serde_json::Value::from(crate::enabled::adapter::int_id(id)?),
+                Value::Float(f) => serde_json::Value::from(f),
+                Value::Text(t) => serde_json::Value::String(t),
+                Value::Bool(b) => serde_json::Value::from(i64::from(b)),
+                Value::DateTime(t) => date(t),
+                other => {
+                    return Err(cormo_core::Error::validation(
+                        "condition",
+                        format!("a list of {other:?} values longer than 64 cannot be matched"),
+                    ))
+                }
+            })
+        })
+        .collect::<Result<Vec<serde_json::Value>>>()?;
+    Ok(serde_json::Value::Array(items).to_string())
+}
+
 /// A param list as plain text, for introspection queries.
 pub fn text_param(sql: &mut Sql, s: &str) {
     sql.param(Value::Text(s.to_owned()));
@@ -79,6 +107,7 @@ where
     for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
+    sql.check_size()?;
     let args = B::arguments(sql.params)?;
     let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
         .execute(conn)
@@ -98,6 +127,7 @@ where
     for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
+    sql.check_size()?;
     let args = B::arguments(sql.params)?;
     let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
     while let Some(row) = rows.try_next().await.map_err(map)? {

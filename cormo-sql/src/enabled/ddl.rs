@@ -9,6 +9,11 @@ use crate::enabled::render::Sql;
 fn column(s: &mut Sql, c: &ColumnDef) {
     let ty = s.dialect.column_type(c.ty);
     s.ident(c.name).push(" ").push(ty);
+    // Strings compare byte-wise on every backend, whatever the database's
+    // default collation (MySQL's tables are utf8mb4_bin for the same reason).
+    if s.dialect == Dialect::Postgres && matches!(c.ty, ColumnType::String | ColumnType::Text) {
+        s.push(" COLLATE \"C\"");
+    }
     if !c.nullable {
         s.push(" NOT NULL");
     }
@@ -60,7 +65,9 @@ pub fn create_table(d: Dialect, schema: &ModelSchema, fks: &[&IntegrityRule]) ->
     }
     s.push(")");
     if d == Dialect::Mysql {
-        s.push(" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci");
+        // Binary collation: `=`, `<` and unique indexes are case- and
+        // accent-sensitive, as on the other backends.
+        s.push(" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
     }
     s
 }

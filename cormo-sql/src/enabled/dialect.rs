@@ -89,17 +89,18 @@ impl Dialect {
         }
     }
 
+    /// Most bound parameters one statement may carry.
+    pub fn max_params(self) -> usize {
+        match self {
+            // SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32.
+            Dialect::Sqlite => 32_766,
+            Dialect::Postgres | Dialect::Mysql => 65_535,
+        }
+    }
+
     /// Whether `INSERT ... RETURNING id` is available.
     pub fn returning(self) -> bool {
         self != Dialect::Mysql
-    }
-
-    /// Case-insensitive LIKE.
-    pub fn ilike(self) -> &'static str {
-        match self {
-            Dialect::Postgres => " ILIKE ",
-            _ => " LIKE ",
-        }
     }
 
     /// LIMIT / OFFSET, including an offset without a limit.

@@ -34,7 +34,7 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
             return Error::driver(message, other);
         }
     };
-    let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+    let code = code_of(d, &*db);
     let message = db.message().to_owned();
     let mut kind = db.kind();
     // SQLite reports an ON DELETE RESTRICT hit as a trigger constraint (1811)
@@ -64,6 +64,12 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
         _ if matches!(code.as_str(), "40001" | "40P01" | "1213" | "1205") => Error::Conflict {
             message: format!("{} error {code}: {message}", d.name()),
         },
+        // The database named in the URL does not exist (MySQL 1049,
+        // PostgreSQL 3D000): nothing can be done on this connection.
+        _ if code == "1049" || code == "3D000" => Error::Connection {
+            message: format!("{}: {message}", d.name()),
+            source: Some(Box::new(sqlx::Error::Database(db))),
+        },
         _ if is_connection_lost(d, &code) => Error::Connection {
             message: format!("{} connection lost ({code}): {message}", d.name()),
             source: Some(Box::new(sqlx::Error::Database(db))),
@@ -72,24 +78,38 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
             table: schema.map_or_else(|| message.clone(), |s| s.table.to_owned()),
         },
         // Value too long / out of range for the column type.
-        _ if matches!(code.as_str(), "22001" | "22003" | "1406" | "1264") => Error::Validation {
-            // MySQL names the column ("... for column 'name' at row 1");
-            // PostgreSQL does not.
-            column: message
-                .split('\'')
-                .nth(1)
-                .filter(|_| d == Dialect::Mysql)
-                .map_or_else(
-                    || schema.map_or("value", |s| s.table).to_owned(),
-                    str::to_owned,
-                ),
-            message: format!("does not fit its column ({message})"),
-        },
+        _ if matches!(code.as_str(), "22001" | "22003" | "1406" | "1264" | "1690") => {
+            Error::Validation {
+                // MySQL names the column ("... for column 'name' at row 1");
+                // PostgreSQL does not.
+                // cormo checks values and increments before writing, so this is
+                // a backstop; name the column only when the database does.
+                column: message
+                    .split('\'')
+                    .nth(1)
+                    .filter(|c| d == Dialect::Mysql && !c.contains(['`', ' ', '.']))
+                    .map_or_else(|| "value".to_owned(), str::to_owned),
+                message: format!("does not fit its column ({message})"),
+            }
+        }
         _ => Error::Driver {
             message: format!("{} error {code}: {message}", d.name()),
             source: Some(Box::new(sqlx::Error::Database(db))),
         },
     }
+}
+
+/// The error's code: MySQL's error number (its SQLSTATE is only a
+/// category), the SQLSTATE elsewhere.
+fn code_of(d: Dialect, db: &dyn sqlx::error::DatabaseError) -> String {
+    #[cfg(feature = "mysql")]
+    if d == Dialect::Mysql {
+        if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+            return my.number().to_string();
+        }
+    }
+    let _ = d;
+    db.code().map(|c| c.into_owned()).unwrap_or_default()
 }
 
 /// The server ended the session: shutdown, restart, or an administrator

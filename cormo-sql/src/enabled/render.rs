@@ -5,11 +5,48 @@ use cormo_core::{Assign, CmpOp, Cond, Dir, Error, LikeKind, ModelSchema, Result,
 
 use crate::enabled::dialect::{escape_like, Dialect, LIKE_ESCAPE};
 
+/// Most terms in one parenthesised AND / OR group.
+const GROUP: usize = 32;
+
+/// Longest `IN` list written inline on SQLite and MySQL; longer lists are
+/// one JSON parameter.
+const INLINE_LIST: usize = 64;
+
+/// The JSON_TABLE column type for a list, from its values.
+fn mysql_list_type(values: &[Value]) -> &'static str {
+    match values.first() {
+        Some(Value::Float(_)) => "DOUBLE",
+        // Short strings get a column that can be indexed.
+        Some(Value::Text(_))
+            if values
+                .iter()
+                .all(|v| matches!(v, Value::Text(t) if t.chars().count() <= 255)) =>
+        {
+            "VARCHAR(255)"
+        }
+        Some(Value::Text(_)) => "LONGTEXT",
+        Some(Value::DateTime(_)) => "DATETIME(6)",
+        Some(Value::Bool(_)) => "BOOLEAN",
+        _ => "BIGINT",
+    }
+}
+
+/// One bound parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// A single value.
+    One(Value),
+    /// A whole list as one parameter (values of one type, never empty):
+    /// an array on PostgreSQL, a JSON array elsewhere. Lists of any length
+    /// then fit under every driver's bind-parameter limit.
+    List(Vec<Value>),
+}
+
 /// SQL being built, with its parameters.
 pub struct Sql {
     pub dialect: Dialect,
     pub text: String,
-    pub params: Vec<Value>,
+    pub params: Vec<Param>,
 }
 
 impl Sql {
@@ -45,9 +82,32 @@ impl Sql {
             self.text.push_str("NULL");
             return self;
         }
-        self.params.push(v);
+        self.params.push(Param::One(v));
         self.dialect.placeholder(&mut self.text, self.params.len());
         self
+    }
+
+    /// Binds a whole list as one parameter.
+    pub fn list_param(&mut self, values: Vec<Value>) -> &mut Self {
+        self.params.push(Param::List(values));
+        self.dialect.placeholder(&mut self.text, self.params.len());
+        self
+    }
+
+    /// Refuses a statement with more parameters than the driver takes.
+    pub fn check_size(&self) -> Result<()> {
+        let limit = self.dialect.max_params();
+        if self.params.len() > limit {
+            return Err(Error::validation(
+                "query",
+                format!(
+                    "needs {} bound values; {} takes at most {limit} (use is_in for long lists)",
+                    self.params.len(),
+                    self.dialect.name()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// `"id", "col1", "col2"…` in schema order.
@@ -91,27 +151,12 @@ impl Sql {
                 self.push("1 = 0");
             }
             Cond::And(list) | Cond::Or(list) => {
+                let and = matches!(cond, Cond::And(_));
                 if list.is_empty() {
-                    self.push(if matches!(cond, Cond::And(_)) {
-                        "1 = 1"
-                    } else {
-                        "1 = 0"
-                    });
+                    self.push(if and { "1 = 1" } else { "1 = 0" });
                     return Ok(());
                 }
-                let sep = if matches!(cond, Cond::And(_)) {
-                    " AND "
-                } else {
-                    " OR "
-                };
-                self.push("(");
-                for (i, c) in list.iter().enumerate() {
-                    if i > 0 {
-                        self.push(sep);
-                    }
-                    self.cond(schema, c, in_not)?;
-                }
-                self.push(")");
+                self.group(schema, list, if and { " AND " } else { " OR " }, in_not)?;
             }
             Cond::Not(inner) => {
                 self.push("NOT (");
@@ -142,16 +187,7 @@ impl Sql {
                     self.push("1 = 0");
                     return Ok(());
                 }
-                self.leaf(in_not, |s| {
-                    s.ident(column).push(" IN (");
-                    for (i, v) in values.iter().enumerate() {
-                        if i > 0 {
-                            s.push(", ");
-                        }
-                        s.param(v.clone());
-                    }
-                    s.push(")");
-                });
+                self.leaf(in_not, |s| s.in_list(column, values));
             }
             Cond::Like { column, kind, text } => {
                 Self::check_column(schema, column)?;
@@ -161,15 +197,99 @@ impl Sql {
                     LikeKind::StartsWith => format!("{escaped}%"),
                     LikeKind::EndsWith => format!("%{escaped}"),
                 };
-                let ilike = self.dialect.ilike();
                 self.leaf(in_not, |s| {
-                    s.ident(column).push(ilike);
-                    s.param(Value::Text(pattern));
+                    match s.dialect {
+                        Dialect::Postgres => {
+                            s.ident(column).push(" ILIKE ").param(Value::Text(pattern));
+                        }
+                        // Tables are utf8mb4_bin, so LIKE alone would be
+                        // case-sensitive.
+                        Dialect::Mysql => {
+                            s.push("LOWER(").ident(column).push(") LIKE LOWER(");
+                            s.param(Value::Text(pattern)).push(")");
+                        }
+                        Dialect::Sqlite => {
+                            s.ident(column).push(" LIKE ").param(Value::Text(pattern));
+                        }
+                    }
                     s.push(&format!(" ESCAPE '{LIKE_ESCAPE}'"));
                 });
             }
         }
         Ok(())
+    }
+
+    /// `(a AND b AND …)`, grouped into nested parentheses of at most
+    /// [`GROUP`] terms: SQLite parses a flat chain of 1 000 terms as an
+    /// expression 1 000 deep and refuses it; nested groups keep the depth
+    /// logarithmic on every dialect.
+    fn group(
+        &mut self,
+        schema: &'static ModelSchema,
+        list: &[Cond],
+        sep: &str,
+        in_not: bool,
+    ) -> Result<()> {
+        let per = list.len().div_ceil(GROUP).max(1);
+        let chunks: Vec<&[Cond]> = if list.len() <= GROUP {
+            list.chunks(1).collect()
+        } else {
+            list.chunks(per).collect()
+        };
+        self.push("(");
+        for (i, chunk) in chunks.iter().enumerate() {
+            if i > 0 {
+                self.push(sep);
+            }
+            match chunk {
+                [one] => self.cond(schema, one, in_not)?,
+                many => self.group(schema, many, sep, in_not)?,
+            }
+        }
+        self.push(")");
+        Ok(())
+    }
+
+    /// `col IN (…)`: short lists inline, long ones as a single parameter
+    /// (`= ANY($1)` on PostgreSQL always, so one statement shape serves
+    /// every length).
+    fn in_list(&mut self, column: &str, values: &[Value]) {
+        self.ident(column);
+        match self.dialect {
+            Dialect::Postgres => {
+                self.push(" = ANY(").list_param(values.to_vec()).push(")");
+            }
+            _ if values.len() <= INLINE_LIST => {
+                self.push(" IN (");
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.param(v.clone());
+                }
+                self.push(")");
+            }
+            Dialect::Sqlite => {
+                self.push(" IN (SELECT value FROM json_each(")
+                    .list_param(values.to_vec())
+                    .push("))");
+            }
+            Dialect::Mysql => {
+                let ty = mysql_list_type(values);
+                // The DISTINCT derived table is materialised once, with an
+                // index; a bare JSON_TABLE subquery inside UPDATE / DELETE
+                // is re-read for every row (quadratic on MariaDB).
+                self.push(" IN (SELECT v FROM (SELECT DISTINCT v FROM JSON_TABLE(")
+                    .list_param(values.to_vec())
+                    .push(", '$[*]' COLUMNS (v ")
+                    .push(ty)
+                    .push(" PATH '$')) AS ")
+                    .ident("_j")
+                    .push(") AS ")
+                    .ident("_l")
+                    .push(")");
+            }
+        }
     }
 
     fn leaf(&mut self, in_not: bool, f: impl FnOnce(&mut Self)) {
@@ -414,7 +534,7 @@ mod tests {
             s.text,
             r#"SELECT "id", "name" FROM "users" WHERE NOT (COALESCE("name" ILIKE $1 ESCAPE '!', FALSE))"#
         );
-        assert_eq!(s.params, vec![Value::Text("%50!%!_!!%".into())]);
+        assert_eq!(s.params, vec![Param::One(Value::Text("%50!%!_!!%".into()))]);
     }
 
     #[test]
@@ -429,9 +549,10 @@ mod tests {
 
     #[test]
     fn skip_without_limit() {
+        let all = Cond::True;
         let q = Select {
             skip: Some(5),
-            ..Select::filter(&SCHEMA, &Cond::True)
+            ..Select::filter(&SCHEMA, &all)
         };
         assert!(select(Dialect::Mysql, &q)
             .unwrap()
