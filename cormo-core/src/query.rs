@@ -83,9 +83,13 @@ impl<M: Model> Query<M> {
         Ok(self.filter(cond))
     }
 
-    /// Adds an ordering term (`User::AGE.desc()`).
+    /// Adds an ordering term (`User::AGE.desc()`). A column already in the
+    /// order keeps its first direction: a later term on it could change
+    /// nothing in SQL, and MongoDB's sort document holds each field once.
     pub fn order_by(mut self, order: Order) -> Self {
-        self.order.push(order);
+        if !self.order.iter().any(|o| o.column == order.column) {
+            self.order.push(order);
+        }
         self
     }
 

@@ -8,6 +8,8 @@
 mod convert;
 mod errors;
 mod filter;
+#[cfg(test)]
+mod fuzz_tests;
 
 use std::any::Any;
 

@@ -12,6 +12,8 @@ mod enabled {
     pub mod ddl;
     pub mod dialect;
     pub mod errors;
+    #[cfg(test)]
+    mod fuzz_tests;
     pub mod render;
 }
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]

@@ -37,8 +37,19 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         .connect_with(co)
         .await
         .map_err(map)?;
+    // PAD SPACE collations compare 'a' and 'a ' as equal; the no-pad
+    // binary collation is named differently on MariaDB and MySQL 8.
+    let version: String = sqlx::query_scalar("SELECT VERSION()")
+        .fetch_one(&pool)
+        .await
+        .map_err(map)?;
+    let collation = if version.contains("MariaDB") {
+        "utf8mb4_nopad_bin"
+    } else {
+        "utf8mb4_0900_bin"
+    };
     Ok(Connection::from_adapter(
-        Box::new(SqlAdapter::<MySqlBackend>::new(pool)),
+        Box::new(SqlAdapter::<MySqlBackend>::new(pool).with_collation(collation)),
         opts,
     ))
 }

@@ -404,6 +404,10 @@ pub async fn increments_are_checked(db: &Connection) {
     assert!(matches!(err, Error::Validation { .. }), "{err:?}");
     q.update(db, [Sample::SMALL.inc(-1)]).await.unwrap();
     assert_eq!(Sample::find(db, id).await.unwrap().small, i32::MIN);
+    // NULL counts as 0 on every backend (MongoDB's `$inc` on a missing field).
+    assert_eq!(Sample::find(db, id).await.unwrap().maybe_int, None);
+    q.update(db, [Sample::MAYBE_INT.inc(3)]).await.unwrap();
+    assert_eq!(Sample::find(db, id).await.unwrap().maybe_int, Some(3));
 }
 
 /// Bug: a condition built 10 000 levels deep overflowed the stack.

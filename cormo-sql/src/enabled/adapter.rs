@@ -22,6 +22,9 @@ use crate::enabled::render::{self, Sql};
 pub struct SqlAdapter<B: Backend> {
     pool: Pool<B::DB>,
     caps: Capabilities,
+    /// MySQL: the binary, no-pad collation new tables get (its name
+    /// differs between MariaDB and MySQL 8).
+    collation: Option<&'static str>,
 }
 
 impl<B: Backend> SqlAdapter<B> {
@@ -29,7 +32,14 @@ impl<B: Backend> SqlAdapter<B> {
         SqlAdapter {
             pool,
             caps: B::capabilities(),
+            collation: None,
         }
+    }
+
+    /// Sets the collation of tables this adapter creates.
+    pub fn with_collation(mut self, collation: &'static str) -> Self {
+        self.collation = Some(collation);
+        self
     }
 }
 
@@ -180,7 +190,8 @@ where
                 } else {
                     Vec::new()
                 };
-                self.run_ddl(ddl::create_table(d, m, &fks), m).await?;
+                self.run_ddl(ddl::create_table(d, m, &fks, self.collation), m)
+                    .await?;
                 created.insert(m.table);
             }
         }

@@ -51,7 +51,12 @@ fn references(s: &mut Sql, rule: &IntegrityRule) {
 }
 
 /// `CREATE TABLE`; with `fks`, the foreign keys go inline (SQLite's only way).
-pub fn create_table(d: Dialect, schema: &ModelSchema, fks: &[&IntegrityRule]) -> Sql {
+pub fn create_table(
+    d: Dialect,
+    schema: &ModelSchema,
+    fks: &[&IntegrityRule],
+    collation: Option<&str>,
+) -> Sql {
     let mut s = Sql::new(d);
     s.push("CREATE TABLE ").ident(schema.table).push(" (");
     s.ident("id").push(" ").push(d.id_column());
@@ -65,9 +70,10 @@ pub fn create_table(d: Dialect, schema: &ModelSchema, fks: &[&IntegrityRule]) ->
     }
     s.push(")");
     if d == Dialect::Mysql {
-        // Binary collation: `=`, `<` and unique indexes are case- and
-        // accent-sensitive, as on the other backends.
-        s.push(" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+        // Binary, no-pad collation: `=`, `<` and unique indexes are case-,
+        // accent- and trailing-space-sensitive, as on the other backends.
+        s.push(" DEFAULT CHARSET=utf8mb4 COLLATE=")
+            .push(collation.unwrap_or("utf8mb4_bin"));
     }
     s
 }
@@ -126,7 +132,7 @@ pub fn rebuild_with_foreign_keys(
     fks: &[&IntegrityRule],
 ) -> Vec<Sql> {
     let temp = format!("{}__cormo_rebuild", schema.table);
-    let mut create = create_table(d, schema, fks);
+    let mut create = create_table(d, schema, fks, None);
     // Same definition under the temporary name.
     let mut quoted = String::new();
     d.quote(&mut quoted, schema.table);

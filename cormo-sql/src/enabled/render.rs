@@ -313,6 +313,15 @@ impl Sql {
                 }
                 self.ident(o.column);
                 self.push(if o.dir == Dir::Desc { " DESC" } else { " ASC" });
+                // NULL sorts as the smallest value everywhere, as SQLite,
+                // MySQL and MongoDB do; PostgreSQL's default is the reverse.
+                if self.dialect == Dialect::Postgres {
+                    self.push(if o.dir == Dir::Desc {
+                        " NULLS LAST"
+                    } else {
+                        " NULLS FIRST"
+                    });
+                }
             }
         }
         self.dialect.paging(&mut self.text, q.limit, q.skip);
@@ -479,11 +488,12 @@ pub fn update(
             Assign::Set { value, .. } => {
                 s.ident(column).push(" = ").param(value.clone());
             }
+            // NULL counts as 0, as MongoDB's `$inc` treats a missing field.
             Assign::Inc { by, .. } => {
                 s.ident(column)
-                    .push(" = ")
+                    .push(" = COALESCE(")
                     .ident(column)
-                    .push(" + ")
+                    .push(", 0) + ")
                     .param(by.clone());
             }
         }
