@@ -75,6 +75,15 @@ impl TxShared {
         }
     }
 
+    /// The backend's transaction, taken out to commit or roll it back.
+    async fn take_raw(&self) -> Result<Box<dyn std::any::Any + Send>> {
+        self.slot
+            .lock()
+            .await
+            .take()
+            .ok_or(Error::TransactionFinished)
+    }
+
     /// `ROLLBACK TO` and `RELEASE`: the savepoint's work is undone and the
     /// savepoint is gone.
     async fn undo_savepoint(&self, adapter: &dyn Adapter, name: &str) -> Result<()> {
@@ -293,12 +302,7 @@ impl Transaction {
                 adapter.release_savepoint(tx.as_mut(), &name).await
             }
             (None, aborted) => {
-                let raw = shared
-                    .slot
-                    .lock()
-                    .await
-                    .take()
-                    .ok_or(Error::TransactionFinished)?;
+                let raw = shared.take_raw().await?;
                 match aborted {
                     Some(message) => {
                         adapter.rollback(raw).await?;
@@ -328,15 +332,7 @@ impl Transaction {
         };
         match savepoint {
             Some(name) => shared.undo_savepoint(adapter, &name).await,
-            None => {
-                let raw = shared
-                    .slot
-                    .lock()
-                    .await
-                    .take()
-                    .ok_or(Error::TransactionFinished)?;
-                adapter.rollback(raw).await
-            }
+            None => adapter.rollback(shared.take_raw().await?).await,
         }
     }
 
