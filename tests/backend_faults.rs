@@ -1,10 +1,8 @@
 //! Faults the shared suite cannot stage portably: a server that is not
 //! there, and a connection killed under a transaction (as a restart does).
 
-mod suite;
-
 use cormo::prelude::*;
-use suite::models::User;
+use cormo_suite::models::User;
 
 async fn assert_lost_connection_is_typed(
     db: Connection,
@@ -44,15 +42,15 @@ async fn assert_lost_connection_is_typed(
 async fn postgres_lost_connection() {
     use sqlx::Connection as _;
     let name = "postgres_lost_connection";
-    let db = suite::harness::postgres(name).await;
-    let admin_url = suite::harness::url(
-        suite::harness::POSTGRES_URL_VAR,
-        suite::harness::POSTGRES_DEFAULT,
+    let db = cormo_suite::harness::postgres(name).await;
+    let admin_url = cormo_suite::harness::url(
+        cormo_suite::harness::POSTGRES_URL_VAR,
+        cormo_suite::harness::POSTGRES_DEFAULT,
     );
     let kill = async move {
         let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
         sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
-            .bind(suite::harness::db_name(name))
+            .bind(cormo_suite::harness::db_name(name))
             .execute(&mut admin)
             .await
             .unwrap();
@@ -65,15 +63,17 @@ async fn postgres_lost_connection() {
 async fn mysql_lost_connection() {
     use sqlx::Connection as _;
     let name = "mysql_lost_connection";
-    let db = suite::harness::mysql(name).await;
-    let admin_url =
-        suite::harness::url(suite::harness::MYSQL_URL_VAR, suite::harness::MYSQL_DEFAULT);
+    let db = cormo_suite::harness::mysql(name).await;
+    let admin_url = cormo_suite::harness::url(
+        cormo_suite::harness::MYSQL_URL_VAR,
+        cormo_suite::harness::MYSQL_DEFAULT,
+    );
     let kill = async move {
         let mut admin = sqlx::MySqlConnection::connect(&admin_url).await.unwrap();
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()",
         )
-        .bind(suite::harness::db_name(name))
+        .bind(cormo_suite::harness::db_name(name))
         .fetch_all(&mut admin)
         .await
         .unwrap();
@@ -104,19 +104,22 @@ async fn unreachable_server_is_a_connection_error() {
         assert!(matches!(err, Error::Connection { .. }), "{url}: {err:?}");
     }
     // A database that does not exist is a connection error too.
-    use suite::harness::{url as env_url, with_database};
+    use cormo_suite::harness::{url as env_url, with_database};
     let missing: Vec<String> = vec![
         #[cfg(feature = "postgres")]
         with_database(
             &env_url(
-                suite::harness::POSTGRES_URL_VAR,
-                suite::harness::POSTGRES_DEFAULT,
+                cormo_suite::harness::POSTGRES_URL_VAR,
+                cormo_suite::harness::POSTGRES_DEFAULT,
             ),
             "cormo_no_such_database",
         ),
         #[cfg(feature = "mysql")]
         with_database(
-            &env_url(suite::harness::MYSQL_URL_VAR, suite::harness::MYSQL_DEFAULT),
+            &env_url(
+                cormo_suite::harness::MYSQL_URL_VAR,
+                cormo_suite::harness::MYSQL_DEFAULT,
+            ),
             "cormo_no_such_database",
         ),
     ];

@@ -19,8 +19,6 @@
     feature = "mongodb"
 ))]
 
-mod suite;
-
 use chrono::{DateTime, TimeZone, Utc};
 use cormo::prelude::*;
 use cormo::Cond;
@@ -456,10 +454,10 @@ fn same_answers_on_every_backend() {
     let dbs: Vec<Connection> = rt.block_on(async {
         let name = "differential";
         let dbs = vec![
-            suite::harness::sqlite(name).await,
-            suite::harness::postgres(name).await,
-            suite::harness::mysql(name).await,
-            suite::harness::mongodb(name).await,
+            cormo_suite::harness::sqlite(name).await,
+            cormo_suite::harness::postgres(name).await,
+            cormo_suite::harness::mysql(name).await,
+            cormo_suite::harness::mongodb(name).await,
         ];
         for db in &dbs {
             db.register::<DiffRow>();

@@ -5,17 +5,35 @@ use cormo::prelude::*;
 
 use super::models::*;
 
-/// Registers the models; false (after asserting the typed error) when the
-/// backend has no transactions.
-async fn setup(db: &Connection) -> bool {
+/// Registers the models the transaction tests use.
+async fn setup(db: &Connection) {
     db.register::<User>().register::<DUser>();
     db.apply_schemas().await.unwrap();
-    if db.capabilities().transactions {
-        return true;
-    }
+}
+
+/// A backend without transactions says so with the typed error.
+pub async fn transactions_unsupported_is_typed(db: &Connection) {
+    setup(db).await;
     let err = db.begin().await.unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-    false
+    let err = db
+        .transaction(|_tx| async move { Ok::<_, Error>(()) })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+}
+
+/// A backend without savepoints refuses a nested transaction with the typed
+/// error and the outer one goes on.
+pub async fn nesting_without_savepoints_is_unsupported(db: &Connection) {
+    setup(db).await;
+    let outer = db.begin().await.unwrap();
+    User::create(&outer, user("outer")).await.unwrap();
+    let err = outer.begin().await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    User::create(&outer, user("outer again")).await.unwrap();
+    outer.commit().await.unwrap();
+    assert_eq!(User::query().count(db).await.unwrap(), 2);
 }
 
 fn user(name: &str) -> User {
@@ -26,9 +44,7 @@ fn user(name: &str) -> User {
 }
 
 pub async fn transaction_closure_commits(db: &Connection) {
-    if !setup(db).await {
-        return;
-    }
+    setup(db).await;
     let id = db
         .transaction(|tx| async move {
             let u = User::create(&tx, user("a")).await?;
@@ -53,9 +69,7 @@ pub async fn transaction_closure_commits(db: &Connection) {
 }
 
 pub async fn transaction_closure_rolls_back_on_err(db: &Connection) {
-    if !setup(db).await {
-        return;
-    }
+    setup(db).await;
     let err = db
         .transaction(|tx| async move {
             User::create(&tx, user("a")).await?;
@@ -69,9 +83,7 @@ pub async fn transaction_closure_rolls_back_on_err(db: &Connection) {
 }
 
 pub async fn transaction_explicit_and_drop(db: &Connection) {
-    if !setup(db).await {
-        return;
-    }
+    setup(db).await;
     let tx = db.begin().await.unwrap();
     User::create(&tx, user("kept")).await.unwrap();
     tx.commit().await.unwrap();
@@ -100,9 +112,7 @@ pub async fn transaction_explicit_and_drop(db: &Connection) {
 }
 
 pub async fn transaction_cascade_inside(db: &Connection) {
-    if !setup(db).await {
-        return;
-    }
+    setup(db).await;
     let mut u = DUser::create(
         db,
         DUser {
@@ -131,16 +141,9 @@ pub async fn transaction_cascade_inside(db: &Connection) {
 }
 
 pub async fn transaction_nested_savepoints(db: &Connection) {
-    if !setup(db).await {
-        return;
-    }
+    setup(db).await;
     let outer = db.begin().await.unwrap();
     User::create(&outer, user("outer")).await.unwrap();
-    if !db.capabilities().savepoints {
-        let err = outer.begin().await.unwrap_err();
-        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-        return;
-    }
 
     let inner = outer.begin().await.unwrap();
     User::create(&inner, user("inner rolled back"))
@@ -171,9 +174,7 @@ pub async fn transaction_nested_savepoints(db: &Connection) {
 
 pub async fn transaction_isolation_levels(db: &Connection) {
     use cormo::IsolationLevel as L;
-    if !setup(db).await {
-        return;
-    }
+    setup(db).await;
     let supported = db.capabilities().isolation_levels;
     assert!(
         !supported.is_empty(),
@@ -205,9 +206,7 @@ pub async fn transaction_isolation_levels(db: &Connection) {
 }
 
 pub async fn transaction_closure_may_finish_itself(db: &Connection) {
-    if !setup(db).await {
-        return;
-    }
+    setup(db).await;
     db.transaction(|tx| async move {
         User::create(&tx, user("committed inside")).await?;
         tx.commit().await

@@ -118,13 +118,6 @@ pub async fn dates_round_trip_over_years_1_to_9999(db: &Connection) {
 /// failed statement aborts the transaction on every backend.
 pub async fn failed_statement_aborts_the_transaction(db: &Connection) {
     samples(db).await;
-    if !db.capabilities().transactions {
-        assert!(matches!(
-            db.begin().await.unwrap_err(),
-            Error::Unsupported { .. }
-        ));
-        return;
-    }
     let code = |c: &str| Sample {
         code: Some(c.into()),
         ..Default::default()
@@ -170,28 +163,35 @@ pub async fn failed_statement_aborts_the_transaction(db: &Connection) {
     let tx = db.begin().await.unwrap();
     let _ = Sample::create(&tx, code("taken")).await.unwrap_err();
     tx.rollback().await.unwrap();
+}
 
-    // With savepoints, a nested transaction contains the failure.
-    if db.capabilities().savepoints {
-        let tx = db.begin().await.unwrap();
-        Sample::create(&tx, code("kept")).await.unwrap();
-        let sp = tx.begin().await.unwrap();
-        let err = Sample::create(&sp, code("taken")).await.unwrap_err();
-        assert!(matches!(err, Error::Duplicated { .. }), "{err:?}");
-        let err = sp.commit().await.unwrap_err();
-        assert!(matches!(err, Error::TransactionAborted { .. }), "{err:?}");
-        Sample::create(&tx, code("after")).await.unwrap();
-        tx.commit().await.unwrap();
-        let mut codes: Vec<String> = Sample::query()
-            .all(db)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter_map(|s| s.code)
-            .collect();
-        codes.sort();
-        assert_eq!(codes, ["after", "kept", "taken"]);
-    }
+/// With savepoints, a nested transaction contains a failed statement: the
+/// outer transaction goes on and commits.
+pub async fn savepoint_contains_a_failed_statement(db: &Connection) {
+    samples(db).await;
+    let code = |c: &str| Sample {
+        code: Some(c.into()),
+        ..Default::default()
+    };
+    Sample::create(db, code("taken")).await.unwrap();
+    let tx = db.begin().await.unwrap();
+    Sample::create(&tx, code("kept")).await.unwrap();
+    let sp = tx.begin().await.unwrap();
+    let err = Sample::create(&sp, code("taken")).await.unwrap_err();
+    assert!(matches!(err, Error::Duplicated { .. }), "{err:?}");
+    let err = sp.commit().await.unwrap_err();
+    assert!(matches!(err, Error::TransactionAborted { .. }), "{err:?}");
+    Sample::create(&tx, code("after")).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut codes: Vec<String> = Sample::query()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|s| s.code)
+        .collect();
+    codes.sort();
+    assert_eq!(codes, ["after", "kept", "taken"]);
 }
 
 fn user(name: &str) -> User {
@@ -218,16 +218,6 @@ async fn user_names(db: &Connection) -> Vec<String> {
 pub async fn nested_transactions_are_a_stack(db: &Connection) {
     db.register::<User>();
     db.apply_schemas().await.unwrap();
-    if !db.capabilities().transactions || !db.capabilities().savepoints {
-        if db.capabilities().transactions {
-            let tx = db.begin().await.unwrap();
-            assert!(matches!(
-                tx.begin().await.unwrap_err(),
-                Error::Unsupported { .. }
-            ));
-        }
-        return;
-    }
     // A child dropped before its own child: both are undone, the outer
     // transaction keeps its work and commits.
     let outer = db.begin().await.unwrap();

@@ -53,6 +53,7 @@ pub async fn sqlite(test: &str) -> Connection {
         .unwrap()
 }
 
+#[cfg(feature = "postgres")]
 pub async fn postgres(test: &str) -> Connection {
     use sqlx::Connection as _;
     let admin_url = url(POSTGRES_URL_VAR, POSTGRES_DEFAULT);
@@ -73,6 +74,7 @@ pub async fn postgres(test: &str) -> Connection {
     cormo::connect_with(opts).await.unwrap()
 }
 
+#[cfg(feature = "mysql")]
 pub async fn mysql(test: &str) -> Connection {
     use sqlx::Connection as _;
     let admin_url = url(MYSQL_URL_VAR, MYSQL_DEFAULT);
@@ -113,6 +115,7 @@ pub fn mongodb_url(test: &str) -> String {
     with_database(&base, &name)
 }
 
+#[cfg(test)]
 #[test]
 fn with_database_replaces_the_path() {
     assert_eq!(

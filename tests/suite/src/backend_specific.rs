@@ -1,0 +1,82 @@
+//! Checks of documented backend differences, generated only for the
+//! backend they concern.
+
+use cormo::prelude::*;
+
+use super::models::{RPost, RUser, Sample};
+
+/// The test server answers as a one-member replica set, so the emulated
+/// integrity runs in transactions; a standalone mongod would report false.
+pub async fn mongodb_reports_transactions_and_emulated_integrity(db: &Connection) {
+    let caps = db.capabilities();
+    assert!(!caps.native_foreign_keys);
+    assert!(caps.transactions);
+    assert!(!caps.savepoints);
+}
+
+/// Deleting a restricted parent while a child is created for it: one of
+/// the two must lose, and no child may end up pointing at nothing.
+pub async fn mongodb_concurrent_delete_parent_and_create_child(db: &Connection) {
+    db.register::<RUser>();
+    db.apply_schemas().await.unwrap();
+    let mut pairs = Vec::new();
+    for i in 0..20 {
+        let mut parent = RUser::create(
+            db,
+            RUser {
+                name: format!("p{i}"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let pid = parent.id.get();
+        let (db1, db2) = (db.clone(), db.clone());
+        let create = tokio::spawn(async move {
+            RPost::create(
+                &db1,
+                RPost {
+                    title: "c".into(),
+                    r_user_id: pid,
+                    ..Default::default()
+                },
+            )
+            .await
+        });
+        let delete = tokio::spawn(async move { parent.destroy(&db2).await });
+        pairs.push((create, delete));
+    }
+    for (create, delete) in pairs {
+        let (created, deleted) = (create.await.unwrap(), delete.await.unwrap());
+        match (&created, &deleted) {
+            // The child won: the parent is restricted.
+            (Ok(_), Err(Error::Rejected { .. })) => {}
+            // The parent went first: the child has nothing to point at.
+            (Err(Error::ForeignKey { .. }), Ok(())) => {}
+            other => panic!("inconsistent outcome: {other:?}"),
+        }
+    }
+    assert!(db.get_inconsistencies().await.unwrap().is_empty());
+}
+
+/// JSON that looks like MongoDB operators or extended JSON is stored and
+/// returned as the same data.
+pub async fn mongodb_json_values_are_data(db: &Connection) {
+    db.register::<Sample>();
+    db.apply_schemas().await.unwrap();
+    let doc = serde_json::json!({
+        "oid": {"$oid": "5f0000000000000000004242"},
+        "long": {"$numberLong": "5"},
+        "nested": [{"$date": "2020-01-01T00:00:00Z"}],
+    });
+    let s = Sample::create(
+        db,
+        Sample {
+            doc: Some(doc.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(Sample::find(db, &s.id).await.unwrap().doc, Some(doc));
+}

@@ -1,0 +1,110 @@
+//! The backend-neutral integration suite, compiled once as a library.
+//!
+//! Each backend's test binary (`tests/sqlite.rs`, `tests/postgres.rs`, …)
+//! is a two-line `main` that hands [`run`] its database factory; the tests
+//! themselves are written once, here, and listed once in [`TESTS`] with
+//! what they require of the backend. A test whose requirement does not hold
+//! is not generated for that backend (it does not show up as "passed").
+
+#![allow(missing_docs)]
+
+pub mod backend_specific;
+pub mod dynamic;
+pub mod harness;
+pub mod integrity;
+pub mod models;
+pub mod queries;
+pub mod records;
+pub mod reliability;
+mod runner;
+pub mod seed;
+pub mod transactions;
+
+pub use runner::{run, Factory, Requires, SuiteTest};
+
+/// Lists suite tests as `module::function`, each optionally followed by
+/// `if Requirement & Requirement …`. The test's name is its function's.
+macro_rules! suite_tests {
+    ($( $module:ident :: $name:ident $( if $($req:ident)&+ )? ),* $(,)?) => {
+        /// Every suite test, in the order they are listed.
+        pub static TESTS: &[SuiteTest] = &[
+            $(SuiteTest {
+                name: stringify!($name),
+                requires: &[$($(Requires::$req),+)?],
+                run: |db| Box::pin($module::$name(db)),
+            }),*
+        ];
+    };
+}
+
+suite_tests! {
+    seed::seed_user_posts_and_post_user,
+    seed::seed_comments_and_parent_post,
+    seed::seed_cache_and_reload,
+    seed::seed_build_then_save,
+    seed::seed_build_before_load_does_not_hide_stored_children,
+    seed::belongs_to_null_and_dangling,
+    seed::has_one_returns_option_and_rejects_two,
+    seed::unsaved_parent_has_no_children,
+    seed::foreign_keys_compare_with_record_ids,
+    records::create_find_save_destroy,
+    records::build_then_save_inserts_once,
+    records::caller_chosen_id_is_inserted,
+    records::find_many_requires_every_id,
+    records::find_by_string_id,
+    records::column_types_round_trip,
+    records::reserved_words_and_naming,
+    records::unique_violation_is_duplicated,
+    records::apply_schemas_is_idempotent,
+    records::create_many_returns_ids_in_order,
+    records::apply_schemas_evolves_deployed_tables,
+    records::strings_text_and_defaults,
+    records::multi_column_unique_index,
+    queries::query_comparisons,
+    queries::query_and_or_not,
+    queries::query_like_is_escaped_and_case_insensitive,
+    queries::query_null_semantics,
+    queries::query_order_limit_skip,
+    queries::query_update_set_and_inc,
+    queries::query_update_to_null,
+    queries::query_delete,
+    queries::query_ids_and_dates,
+    dynamic::dynamic_filters_follow_cormo_language,
+    dynamic::dynamic_filters_treat_operators_in_values_as_data,
+    dynamic::dynamic_filters_reject_bad_input,
+    integrity::integrity_nullify,
+    integrity::integrity_restrict,
+    integrity::integrity_restrict_has_one,
+    integrity::integrity_delete_cascades_two_levels,
+    integrity::integrity_mixed_delete_then_nullify,
+    integrity::integrity_deep_restrict_rejects_whole_delete,
+    integrity::integrity_ignore_leaves_children,
+    integrity::foreign_key_violation_on_write,
+    integrity::required_belongs_to_is_not_null,
+    integrity::impossible_rule_is_refused_before_any_change,
+    integrity::deep_restrict_names_the_refusing_column,
+    transactions::transactions_unsupported_is_typed if NoTransactions,
+    transactions::transaction_closure_commits if Transactions,
+    transactions::transaction_closure_rolls_back_on_err if Transactions,
+    transactions::transaction_explicit_and_drop if Transactions,
+    transactions::transaction_cascade_inside if Transactions,
+    transactions::transaction_nested_savepoints if Transactions & Savepoints,
+    transactions::nesting_without_savepoints_is_unsupported if Transactions & NoSavepoints,
+    transactions::transaction_isolation_levels if Transactions,
+    transactions::transaction_closure_may_finish_itself if Transactions,
+    reliability::dates_round_trip_over_years_1_to_9999,
+    reliability::failed_statement_aborts_the_transaction if Transactions,
+    reliability::savepoint_contains_a_failed_statement if Transactions & Savepoints,
+    reliability::nested_transactions_are_a_stack if Transactions & Savepoints,
+    reliability::paging_edges_are_the_same_everywhere,
+    reliability::nul_characters_are_refused,
+    reliability::increments_are_checked,
+    reliability::deep_conditions_are_an_error_not_a_crash,
+    reliability::lists_of_any_length_work,
+    reliability::errors_do_not_echo_huge_input,
+    reliability::malformed_filters_are_refused,
+    reliability::strings_compare_exactly,
+    backend_specific::mongodb_reports_transactions_and_emulated_integrity if MongoDb,
+    backend_specific::mongodb_concurrent_delete_parent_and_create_child if MongoDb,
+    backend_specific::mongodb_json_values_are_data if MongoDb,
+}
