@@ -130,3 +130,139 @@ async fn unreachable_server_is_a_connection_error() {
     let err = cormo::connect("nosuchdb://x").await.unwrap_err();
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
 }
+
+/// The connection's statement timeout bounds every statement (reads,
+/// saves, inserts); a query's own limit replaces it for that query, longer
+/// or shorter, and the connection's applies again afterwards.
+async fn assert_connection_timeout_bounds_statements(plain: Connection, url: String) {
+    use std::time::{Duration, Instant};
+    let limit = Duration::from_millis(300);
+    let timed = cormo::connect_with(cormo::ConnectOptions::new(url).statement_timeout(limit))
+        .await
+        .unwrap();
+    plain.register::<User>();
+    plain.apply_schemas().await.unwrap();
+    timed.register::<User>();
+    let user = |name: &str| User {
+        name: name.into(),
+        ..Default::default()
+    };
+    let u = User::create(&timed, user("a")).await.unwrap();
+
+    let holder = plain.begin().await.unwrap();
+    User::query()
+        .update(&holder, [User::AGE.set(1)])
+        .await
+        .unwrap();
+    let mut copy = User::find(&timed, u.id.get().unwrap()).await.unwrap();
+    copy.age = 5;
+    let err = copy.save(&timed).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { after } if after == limit),
+        "{err:?}"
+    );
+
+    let longer = Duration::from_millis(900);
+    let started = Instant::now();
+    let err = User::query()
+        .timeout(longer)
+        .update(&timed, [User::AGE.set(6)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { after } if after == longer),
+        "{err:?}"
+    );
+    assert!(started.elapsed() >= longer, "{:?}", started.elapsed());
+
+    // The connection's own limit is back for the next statement.
+    let started = Instant::now();
+    let err = User::query()
+        .update(&timed, [User::AGE.set(7)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { after } if after == limit),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < longer, "{:?}", started.elapsed());
+    holder.rollback().await.unwrap();
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let all = User::query().all(&timed).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].age, 0, "a timed-out statement was applied");
+    User::create(&timed, user("b")).await.unwrap();
+    assert_eq!(User::query().count(&timed).await.unwrap(), 2);
+    timed.close().await;
+    plain.close().await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_statement_timeout() {
+    let name = "sqlite_statement_timeout";
+    let db = cormo_suite::harness::sqlite(name).await;
+    assert_connection_timeout_bounds_statements(db, cormo_suite::harness::sqlite_url(name)).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_statement_timeout() {
+    let name = "postgres_statement_timeout";
+    let db = cormo_suite::harness::postgres(name).await;
+    assert_connection_timeout_bounds_statements(db, cormo_suite::harness::postgres_url(name)).await;
+}
+
+#[cfg(feature = "mysql")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_statement_timeout() {
+    let name = "mysql_statement_timeout";
+    let db = cormo_suite::harness::mysql(name).await;
+    assert_connection_timeout_bounds_statements(db, cormo_suite::harness::mysql_url(name)).await;
+}
+
+/// MongoDB: the connection's limit goes to the server as `maxTimeMS`.
+/// (A blocked write is not staged here: SecantusDB, the test server,
+/// retries such a write forever; see the suite's
+/// `Requires::BlockedWritesStopAtTheLimit`.)
+#[cfg(feature = "mongodb")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongodb_statement_timeout() {
+    use std::time::Duration;
+    let url = cormo_suite::harness::mongodb_url("mongodb_statement_timeout");
+    let plain = cormo::connect(&url).await.unwrap();
+    plain.register::<User>();
+    plain.apply_schemas().await.unwrap();
+    let users: Vec<User> = (0..400)
+        .map(|i| User {
+            name: format!("user {i}"),
+            ..Default::default()
+        })
+        .collect();
+    User::create_many(&plain, users).await.unwrap();
+    let limit = Duration::from_millis(1);
+    let timed = cormo::connect_with(cormo::ConnectOptions::new(url).statement_timeout(limit))
+        .await
+        .unwrap();
+    timed.register::<User>();
+    let err = User::query()
+        .filter(User::NAME.contains("zz"))
+        .all(&timed)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { after } if after == limit),
+        "{err:?}"
+    );
+    // A query's own, longer limit replaces the connection's.
+    let n = User::query()
+        .filter(User::NAME.contains("zz"))
+        .timeout(Duration::from_secs(30))
+        .count(&timed)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    timed.close().await;
+    plain.close().await;
+}

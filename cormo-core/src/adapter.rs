@@ -51,6 +51,9 @@ pub struct Select<'a> {
     pub order: &'a [Order],
     pub limit: Option<u64>,
     pub skip: Option<u64>,
+    /// The query's own time limit; `None` means the connection's
+    /// statement timeout (if any) applies.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl<'a> Select<'a> {
@@ -62,6 +65,7 @@ impl<'a> Select<'a> {
             order: &[],
             limit: None,
             skip: None,
+            timeout: None,
         }
     }
 }

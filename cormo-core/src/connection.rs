@@ -33,6 +33,10 @@ pub struct ConnectOptions {
     /// For backends without native foreign keys (MongoDB): check that the
     /// parent exists when a child is written (default true).
     pub check_foreign_keys: bool,
+    /// How long one statement may run before the database stops it and the
+    /// operation fails with [`Error::Timeout`] (default: no limit). A query
+    /// can set its own with [`Query::timeout`](crate::Query::timeout).
+    pub statement_timeout: Option<Duration>,
 }
 
 impl ConnectOptions {
@@ -45,6 +49,7 @@ impl ConnectOptions {
             acquire_timeout: Duration::from_secs(30),
             idle_timeout: Some(Duration::from_secs(600)),
             check_foreign_keys: true,
+            statement_timeout: None,
         }
     }
     /// Sets [`ConnectOptions::max_connections`].
@@ -67,6 +72,11 @@ impl ConnectOptions {
         self.idle_timeout = d;
         self
     }
+    /// Sets [`ConnectOptions::statement_timeout`].
+    pub fn statement_timeout(mut self, limit: Duration) -> Self {
+        self.statement_timeout = Some(limit);
+        self
+    }
     /// Sets [`ConnectOptions::check_foreign_keys`].
     pub fn check_foreign_keys(mut self, on: bool) -> Self {
         self.check_foreign_keys = on;
@@ -87,6 +97,7 @@ pub struct Connection {
 struct Inner {
     adapter: Box<dyn Adapter>,
     check_foreign_keys: bool,
+    statement_timeout: Option<Duration>,
     registry: RwLock<Registry>,
 }
 
@@ -111,6 +122,7 @@ impl Connection {
             inner: Arc::new(Inner {
                 adapter,
                 check_foreign_keys: opts.check_foreign_keys,
+                statement_timeout: opts.statement_timeout,
                 registry: RwLock::new(Registry::default()),
             }),
         }
@@ -300,7 +312,9 @@ macro_rules! atomically {
         loop {
             let own = $session.own_tx().await?;
             let ours = own.is_some();
-            let $s = own.as_ref().map_or(*$session, |t| t.session());
+            let $s = own
+                .as_ref()
+                .map_or(*$session, |t| t.session().with_timeout($session.timeout));
             let out = async { $body }.await;
             match finish(own, out).await {
                 Err(Error::Conflict { .. }) if ours && attempt < MAX_RETRIES => attempt += 1,
@@ -337,11 +351,50 @@ fn paged<'q>(q: &Select<'q>) -> Option<Select<'q>> {
 pub struct Session<'a> {
     pub(crate) conn: &'a Connection,
     pub(crate) tx: Option<TxRef<'a>>,
+    /// The operation's own time limit, over the connection's.
+    pub(crate) timeout: Option<Duration>,
 }
+
+/// How long past a statement's limit cormo waits for the database to stop
+/// it before giving up on a server that does not answer at all.
+const UNANSWERED_GRACE: Duration = Duration::from_secs(2);
 
 impl<'a> Session<'a> {
     pub(crate) fn new(conn: &'a Connection, tx: Option<TxRef<'a>>) -> Self {
-        Session { conn, tx }
+        Session {
+            conn,
+            tx,
+            timeout: None,
+        }
+    }
+
+    /// The same session with an operation's own time limit, if it has one.
+    pub(crate) fn with_timeout(mut self, limit: Option<Duration>) -> Self {
+        if limit.is_some() {
+            self.timeout = limit;
+        }
+        self
+    }
+
+    /// A query carrying this operation's time limit to the adapter, which
+    /// has the database enforce it (the connection's applies otherwise).
+    fn timed<'q>(&self, q: Select<'q>) -> Select<'q> {
+        Select {
+            timeout: q.timeout.or(self.timeout),
+            ..q
+        }
+    }
+
+    /// Runs one adapter call. The database stops a statement at its limit;
+    /// this only bounds the wait when the server does not answer at all.
+    async fn bounded<T>(&self, op: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        let Some(limit) = self.timeout.or(self.conn.inner.statement_timeout) else {
+            return op.await;
+        };
+        match tokio::time::timeout(limit + UNANSWERED_GRACE, op).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Timeout { after: limit }),
+        }
     }
 
     fn adapter(&self) -> &'a dyn Adapter {
@@ -376,14 +429,17 @@ impl<'a> Session<'a> {
     ) -> Result<RecordId> {
         if !self.checks_parents() {
             let slot = self.slot().await?;
-            let r = self.adapter().insert(slot, schema, id, values).await;
+            let r = self
+                .bounded(self.adapter().insert(slot, schema, id, values))
+                .await;
             return self.noted(r);
         }
         let rules = self.conn.rules();
         let r = atomically!(self, |s| {
             integrity::check_parents(s, &rules, schema, values).await?;
             let slot = s.slot().await?;
-            s.adapter().insert(slot, schema, id, values).await
+            s.bounded(s.adapter().insert(slot, schema, id, values))
+                .await
         });
         self.noted(r)
     }
@@ -405,7 +461,7 @@ impl<'a> Session<'a> {
                 }
             }
             let slot = s.slot().await?;
-            s.adapter().insert_many(slot, schema, rows).await
+            s.bounded(s.adapter().insert_many(slot, schema, rows)).await
         });
         self.noted(r)
     }
@@ -418,41 +474,48 @@ impl<'a> Session<'a> {
     ) -> Result<u64> {
         if !self.checks_parents() {
             let slot = self.slot().await?;
-            let r = self.adapter().update_by_id(slot, schema, id, values).await;
+            let r = self
+                .bounded(self.adapter().update_by_id(slot, schema, id, values))
+                .await;
             return self.noted(r);
         }
         let rules = self.conn.rules();
         let r = atomically!(self, |s| {
             integrity::check_parents(s, &rules, schema, values).await?;
             let slot = s.slot().await?;
-            s.adapter().update_by_id(slot, schema, id, values).await
+            s.bounded(s.adapter().update_by_id(slot, schema, id, values))
+                .await
         });
         self.noted(r)
     }
 
     pub(crate) async fn select(&self, q: &Select<'_>, sink: &mut RowSink<'_>) -> Result<()> {
         validate::cond(q.schema, q.cond)?;
-        let Some(q) = paged(q) else { return Ok(()) };
+        let Some(q) = paged(&self.timed(*q)) else {
+            return Ok(());
+        };
         let slot = self.slot().await?;
-        let r = self.adapter().select(slot, &q, sink).await;
+        let r = self.bounded(self.adapter().select(slot, &q, sink)).await;
         self.noted(r)
     }
 
     pub(crate) async fn select_ids(&self, q: &Select<'_>) -> Result<Vec<RecordId>> {
         validate::cond(q.schema, q.cond)?;
-        let Some(q) = paged(q) else {
+        let Some(q) = paged(&self.timed(*q)) else {
             return Ok(Vec::new());
         };
         let slot = self.slot().await?;
-        let r = self.adapter().select_ids(slot, &q).await;
+        let r = self.bounded(self.adapter().select_ids(slot, &q)).await;
         self.noted(r)
     }
 
     pub(crate) async fn count(&self, q: &Select<'_>) -> Result<u64> {
         validate::cond(q.schema, q.cond)?;
-        let Some(q) = paged(q) else { return Ok(0) };
+        let Some(q) = paged(&self.timed(*q)) else {
+            return Ok(0);
+        };
         let slot = self.slot().await?;
-        let r = self.adapter().count(slot, &q).await;
+        let r = self.bounded(self.adapter().count(slot, &q)).await;
         self.noted(r)
     }
 
@@ -462,7 +525,9 @@ impl<'a> Session<'a> {
         id: RecordId,
     ) -> Result<bool> {
         let slot = self.slot().await?;
-        let r = self.adapter().reference_parent(slot, schema, id).await;
+        let r = self
+            .bounded(self.adapter().reference_parent(slot, schema, id))
+            .await;
         self.noted(r)
     }
 
@@ -471,6 +536,7 @@ impl<'a> Session<'a> {
     /// written when any row would leave its column's range.
     pub(crate) async fn update(&self, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
         validate::cond(q.schema, q.cond)?;
+        let q = &self.timed(*q);
         let rules = self.conn.rules();
         let touches_fk = self.checks_parents()
             && integrity::child_rules(&rules, q.schema)
@@ -478,7 +544,7 @@ impl<'a> Session<'a> {
         let guards = increment::guards(q.schema, q.cond, assigns)?;
         if !touches_fk && guards.is_empty() {
             let slot = self.slot().await?;
-            let r = self.adapter().update(slot, q, assigns).await;
+            let r = self.bounded(self.adapter().update(slot, q, assigns)).await;
             return self.noted(r);
         }
         let r = atomically!(self, |s| {
@@ -496,15 +562,16 @@ impl<'a> Session<'a> {
                 }
             }
             let slot = s.slot().await?;
-            s.adapter().update(slot, q, assigns).await
+            s.bounded(s.adapter().update(slot, q, assigns)).await
         });
         self.noted(r)
     }
 
     /// Deletes exactly the selected rows (integrity already handled).
     pub(crate) async fn delete_rows(&self, q: &Select<'_>) -> Result<u64> {
+        let q = &self.timed(*q);
         let slot = self.slot().await?;
-        let r = self.adapter().delete(slot, q).await;
+        let r = self.bounded(self.adapter().delete(slot, q)).await;
         self.noted(r)
     }
 

@@ -76,6 +76,20 @@ pub enum Error {
     #[error("conflict with a concurrent transaction: {message}")]
     Conflict { message: String },
 
+    /// The statement ran past its time limit (the query's
+    /// [`timeout`](crate::Query::timeout), else the connection's
+    /// [`statement_timeout`](crate::ConnectOptions::statement_timeout)) and
+    /// the database stopped it: nothing of it was applied. Inside a
+    /// transaction it aborts the transaction, as any failed statement does.
+    /// When the server does not answer at all, cormo gives up shortly after
+    /// the limit and reports this too (see the guarantees page for what
+    /// that means on each backend).
+    #[error("statement timed out after {}", duration_text(.after))]
+    Timeout {
+        /// The limit that ran out.
+        after: std::time::Duration,
+    },
+
     /// The transaction was already committed or rolled back.
     #[error("transaction finished")]
     TransactionFinished,
@@ -120,6 +134,10 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
+}
+
+fn duration_text(d: &std::time::Duration) -> String {
+    format!("{} ms", d.as_millis())
 }
 
 /// Longest user-supplied text an error repeats, in characters.

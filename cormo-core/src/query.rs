@@ -25,6 +25,7 @@ pub struct Query<M> {
     order: Vec<Order>,
     limit: Option<u64>,
     skip: Option<u64>,
+    timeout: Option<std::time::Duration>,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -35,6 +36,7 @@ impl<M> Clone for Query<M> {
             order: self.order.clone(),
             limit: self.limit,
             skip: self.skip,
+            timeout: self.timeout,
             _m: PhantomData,
         }
     }
@@ -47,6 +49,7 @@ impl<M> std::fmt::Debug for Query<M> {
             .field("order", &self.order)
             .field("limit", &self.limit)
             .field("skip", &self.skip)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -65,6 +68,7 @@ impl<M: Model> Query<M> {
             order: Vec::new(),
             limit: None,
             skip: None,
+            timeout: None,
             _m: PhantomData,
         }
     }
@@ -105,6 +109,15 @@ impl<M: Model> Query<M> {
         self
     }
 
+    /// A time limit for each statement this query runs, instead of the
+    /// connection's [`statement_timeout`](crate::ConnectOptions::statement_timeout)
+    /// (longer or shorter). Past it the database stops the statement and
+    /// the query fails with [`Error::Timeout`](crate::Error::Timeout).
+    pub fn timeout(mut self, limit: std::time::Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
     /// The condition built so far.
     pub fn condition(&self) -> &Cond {
         &self.cond
@@ -117,6 +130,7 @@ impl<M: Model> Query<M> {
             order: &self.order,
             limit: self.limit,
             skip: self.skip,
+            timeout: self.timeout,
         }
     }
 
@@ -127,7 +141,10 @@ impl<M: Model> Query<M> {
             out.push(M::from_row(row)?);
             Ok(())
         };
-        db.session().select(&self.select(), &mut sink).await?;
+        db.session()
+            .with_timeout(self.timeout)
+            .select(&self.select(), &mut sink)
+            .await?;
         Ok(out)
     }
 
@@ -155,12 +172,18 @@ impl<M: Model> Query<M> {
 
     /// Ids of the matching records.
     pub async fn ids(&self, db: &impl Executor) -> Result<Vec<RecordId>> {
-        db.session().select_ids(&self.select()).await
+        db.session()
+            .with_timeout(self.timeout)
+            .select_ids(&self.select())
+            .await
     }
 
     /// Number of matching records (limit and skip apply).
     pub async fn count(&self, db: &impl Executor) -> Result<u64> {
-        db.session().count(&self.select()).await
+        db.session()
+            .with_timeout(self.timeout)
+            .count(&self.select())
+            .await
     }
 
     /// Applies the assignments to every matching record; returns how many matched.
@@ -179,7 +202,7 @@ impl<M: Model> Query<M> {
                 schema.check_value(c, value)?;
             }
         }
-        let s = db.session();
+        let s = db.session().with_timeout(self.timeout);
         let by_ids = self.unpaged(s).await?;
         let q = by_ids
             .as_ref()
@@ -205,7 +228,7 @@ impl<M: Model> Query<M> {
     /// many records of `M` were deleted. A restrict violation is
     /// [`Error::Rejected`] and deletes nothing.
     pub async fn delete(&self, db: &impl Executor) -> Result<u64> {
-        let s = db.session();
+        let s = db.session().with_timeout(self.timeout);
         let by_ids = self.unpaged(s).await?;
         let q = by_ids
             .as_ref()

@@ -18,24 +18,69 @@ fn write_code(e: &mongodb::error::Error) -> Option<(i32, String)> {
     }
 }
 
+/// MongoDB's code for an operation stopped at its `maxTimeMS`.
+const MAX_TIME_MS_EXPIRED: i32 = 50;
+
+/// A mapped error as a timeout when the server stopped the operation at
+/// `limit` (MaxTimeMSExpired).
+pub fn timed(e: Error, limit: Option<std::time::Duration>) -> Error {
+    match (limit, &e) {
+        (
+            Some(after),
+            Error::Driver {
+                source: Some(src), ..
+            },
+        ) if src
+            .downcast_ref::<mongodb::error::Error>()
+            .and_then(write_code)
+            .is_some_and(|(code, _)| code == MAX_TIME_MS_EXPIRED) =>
+        {
+            Error::Timeout { after }
+        }
+        _ => e,
+    }
+}
+
+/// "E11000 duplicate key error collection: db.coll index: coll_code dup key: …"
+/// as the key (`code`, or `id` for the primary key).
+pub fn duplicated(message: &str, schema: Option<&'static ModelSchema>) -> Error {
+    let index = message
+        .split("index: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_owned();
+    let key = match schema {
+        Some(s) => index
+            .strip_prefix(&format!("{}_", s.table))
+            .map(str::to_owned)
+            .unwrap_or(index),
+        None => index,
+    };
+    let key = if key == "_id_" { "id".to_owned() } else { key };
+    Error::Duplicated { key }
+}
+
+/// A write error the server reported inside a write command's reply.
+pub fn write_error(
+    code: i32,
+    message: &str,
+    schema: Option<&'static ModelSchema>,
+    limit: std::time::Duration,
+) -> Error {
+    match code {
+        DUPLICATE_KEY => duplicated(message, schema),
+        MAX_TIME_MS_EXPIRED => Error::Timeout { after: limit },
+        _ => Error::Driver {
+            message: format!("mongodb error {code}: {message}"),
+            source: None,
+        },
+    }
+}
+
 pub fn map(e: mongodb::error::Error, schema: Option<&'static ModelSchema>) -> Error {
     if let Some((DUPLICATE_KEY, message)) = write_code(&e) {
-        // "E11000 duplicate key error collection: db.coll index: coll_code dup key: …"
-        let index = message
-            .split("index: ")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_default()
-            .to_owned();
-        let key = match schema {
-            Some(s) => index
-                .strip_prefix(&format!("{}_", s.table))
-                .map(str::to_owned)
-                .unwrap_or(index),
-            None => index,
-        };
-        let key = if key == "_id_" { "id".to_owned() } else { key };
-        return Error::Duplicated { key };
+        return duplicated(&message, schema);
     }
     if e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) {
         return Error::Conflict {

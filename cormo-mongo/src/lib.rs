@@ -10,6 +10,11 @@ mod errors;
 mod filter;
 #[cfg(test)]
 mod fuzz_tests;
+/// The filter invariant the `cargo fuzz` target checks.
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
+mod writes;
 
 use std::any::Any;
 
@@ -26,6 +31,7 @@ use mongodb::options::{
 use mongodb::{ClientSession, Collection, IndexModel};
 
 use crate::convert::{field, object_id, record_id, to_bson, DocReader};
+use crate::writes::Write;
 
 /// Opens a client on `mongodb://host[:port]/database[?options]`. The
 /// database defaults to `test` when the URL names none.
@@ -64,6 +70,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
             },
             datetime_precision: 3,
         },
+        statement_timeout: opts.statement_timeout,
     };
     Ok(Connection::from_adapter(Box::new(adapter), opts))
 }
@@ -80,6 +87,9 @@ fn nullable_bson(v: &Value) -> Result<Option<mongodb::bson::Bson>> {
 pub struct MongoAdapter {
     db: mongodb::Database,
     caps: Capabilities,
+    /// The connection's statement time limit, sent as `maxTimeMS` on
+    /// reads (the driver takes none on writes; core bounds those).
+    statement_timeout: Option<std::time::Duration>,
 }
 
 /// The hidden field a transaction writes on a parent it checked, so a
@@ -255,6 +265,10 @@ impl Adapter for MongoAdapter {
             None => ObjectId::new(),
         };
         let d = Self::document(schema, Some(oid), values)?;
+        if let Some(limit) = self.statement_timeout {
+            writes::run(&self.db, tx, schema, Write::Insert(vec![d]), limit).await?;
+            return Ok(record_id(oid));
+        }
         let coll = self.coll(schema);
         with_session!(tx, coll.insert_one(d)).map_err(|e| errors::map(e, Some(schema)))?;
         Ok(record_id(oid))
@@ -273,6 +287,10 @@ impl Adapter for MongoAdapter {
             .zip(&ids)
             .map(|(values, id)| Self::document(schema, Some(*id), values))
             .collect::<Result<Vec<Document>>>()?;
+        if let Some(limit) = self.statement_timeout {
+            writes::run(&self.db, tx, schema, Write::Insert(docs), limit).await?;
+            return Ok(ids.into_iter().map(record_id).collect());
+        }
         let coll = self.coll(schema);
         with_session!(tx, coll.insert_many(docs)).map_err(|e| errors::map(e, Some(schema)))?;
         Ok(ids.into_iter().map(record_id).collect())
@@ -297,6 +315,14 @@ impl Adapter for MongoAdapter {
             // Nothing to write; still report whether the document exists.
             update = doc! { "$setOnInsert": { "_id": object_id(id)? } };
         }
+        if let Some(limit) = self.statement_timeout {
+            let w = Write::Update {
+                filter,
+                update,
+                multi: false,
+            };
+            return Ok(writes::run(&self.db, tx, schema, w, limit).await?.n);
+        }
         let r = with_session!(tx, coll.update_one(filter, update))
             .map_err(|e| errors::map(e, Some(schema)))?;
         Ok(r.matched_count)
@@ -309,9 +335,11 @@ impl Adapter for MongoAdapter {
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let f = filter::filter(q.schema, q.cond)?;
-        let opts = Self::find_options(q, None)?;
+        let mut opts = Self::find_options(q, None)?;
+        let limit = q.timeout.or(self.statement_timeout);
+        opts.max_time = limit;
         let coll = self.coll(q.schema);
-        let map = |e| errors::map(e, Some(q.schema));
+        let map = |e| errors::timed(errors::map(e, Some(q.schema)), limit);
         match tx {
             None => {
                 let mut cursor = coll.find(f).with_options(opts).await.map_err(map)?;
@@ -362,8 +390,10 @@ impl Adapter for MongoAdapter {
         let mut opts = mongodb::options::CountOptions::default();
         opts.limit = q.limit;
         opts.skip = q.skip;
+        let limit = q.timeout.or(self.statement_timeout);
+        opts.max_time = limit;
         with_session!(tx, coll.count_documents(f).with_options(opts))
-            .map_err(|e| errors::map(e, Some(q.schema)))
+            .map_err(|e| errors::timed(errors::map(e, Some(q.schema)), limit))
     }
 
     async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
@@ -389,6 +419,14 @@ impl Adapter for MongoAdapter {
         if !inc.is_empty() {
             update.insert("$inc", inc);
         }
+        if let Some(limit) = q.timeout.or(self.statement_timeout) {
+            let w = Write::Update {
+                filter: f,
+                update,
+                multi: true,
+            };
+            return Ok(writes::run(&self.db, tx, q.schema, w, limit).await?.n);
+        }
         let coll = self.coll(q.schema);
         let r = with_session!(tx, coll.update_many(f, update))
             .map_err(|e| errors::map(e, Some(q.schema)))?;
@@ -397,6 +435,10 @@ impl Adapter for MongoAdapter {
 
     async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
         let f = filter::filter(q.schema, q.cond)?;
+        if let Some(limit) = q.timeout.or(self.statement_timeout) {
+            let w = Write::Delete(f);
+            return Ok(writes::run(&self.db, tx, q.schema, w, limit).await?.n);
+        }
         let coll = self.coll(q.schema);
         let r =
             with_session!(tx, coll.delete_many(f)).map_err(|e| errors::map(e, Some(q.schema)))?;

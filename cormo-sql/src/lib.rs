@@ -14,10 +14,20 @@ mod enabled {
     pub mod errors;
     #[cfg(test)]
     mod fuzz_tests;
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub mod fuzzing;
     pub mod render;
+    pub mod timeout;
 }
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use enabled::dialect;
+/// The parser and renderer invariants the `cargo fuzz` target checks.
+#[cfg(all(
+    feature = "fuzzing",
+    any(feature = "sqlite", feature = "postgres", feature = "mysql")
+))]
+#[doc(hidden)]
+pub use enabled::fuzzing;
 
 #[cfg(feature = "mysql")]
 pub mod mysql;

@@ -17,6 +17,7 @@ use crate::enabled::backend::{
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::render::{Param, Sql};
+use crate::enabled::timeout::{Around, Limit};
 
 /// The MySQL / MariaDB backend.
 pub struct MySqlBackend;
@@ -43,15 +44,27 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         .fetch_one(&pool)
         .await
         .map_err(map)?;
-    let collation = if version.contains("MariaDB") {
+    let mariadb = version.contains("MariaDB");
+    let collation = if mariadb {
         "utf8mb4_nopad_bin"
     } else {
         "utf8mb4_0900_bin"
     };
-    Ok(Connection::from_adapter(
-        Box::new(SqlAdapter::<MySqlBackend>::new(pool).with_collation(collation)),
-        opts,
-    ))
+    let mut adapter = SqlAdapter::<MySqlBackend>::new(pool)
+        .with_collation(collation)
+        .with_statement_timeout(opts.statement_timeout);
+    if !mariadb {
+        // MySQL 8's max_execution_time bounds SELECTs only; a limit that
+        // silently skipped writes would be worse than none.
+        if opts.statement_timeout.is_some() {
+            return Err(Error::Unsupported {
+                backend: "mysql",
+                feature: "statement timeouts on MySQL (MariaDB has them)",
+            });
+        }
+        adapter = adapter.without_server_timeouts();
+    }
+    Ok(Connection::from_adapter(Box::new(adapter), opts))
 }
 
 fn arguments(params: Vec<Param>) -> Result<MySqlArguments> {
@@ -176,6 +189,16 @@ impl Backend for MySqlBackend {
                 IsolationLevel::Serializable => "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
             })
         })
+    }
+    /// MariaDB takes a limit per statement in the statement itself, so the
+    /// connection's own costs no extra statement either.
+    fn bound(sql: &mut Sql, limit: &Limit) -> Result<Around> {
+        let prefix = format!(
+            "SET STATEMENT max_statement_time = {:.6} FOR ",
+            limit.limit.as_secs_f64().max(0.000_001)
+        );
+        sql.text.insert_str(0, &prefix);
+        Ok(Around::default())
     }
 
     fn tables_sql() -> Sql {

@@ -15,6 +15,7 @@ use crate::enabled::backend::{text_param, Backend, BeginWith, Done, ALL_ISOLATIO
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::render::{Param, Sql};
+use crate::enabled::timeout::{Around, Limit};
 
 /// The PostgreSQL backend.
 pub struct PgBackend;
@@ -22,7 +23,11 @@ pub struct PgBackend;
 /// Opens a pool on `postgres://user[:password]@host[:port]/database`.
 pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     let map = |e| errors::map(Dialect::Postgres, None, Op::Read, e);
-    let co = PgConnectOptions::from_str(&opts.url).map_err(map)?;
+    let mut co = PgConnectOptions::from_str(&opts.url).map_err(map)?;
+    if let Some(limit) = opts.statement_timeout {
+        // Set at connect, so the default costs no statement of its own.
+        co = co.options([("statement_timeout", Limit::millis(limit).to_string())]);
+    }
     let pool = PgPoolOptions::new()
         .max_connections(opts.max_connections)
         .min_connections(opts.min_connections)
@@ -33,7 +38,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         .await
         .map_err(map)?;
     Ok(Connection::from_adapter(
-        Box::new(SqlAdapter::<PgBackend>::new(pool)),
+        Box::new(SqlAdapter::<PgBackend>::new(pool).with_statement_timeout(opts.statement_timeout)),
         opts,
     ))
 }
@@ -203,6 +208,25 @@ impl Backend for PgBackend {
                 IsolationLevel::RepeatableRead => "BEGIN ISOLATION LEVEL REPEATABLE READ",
                 IsolationLevel::Serializable => "BEGIN ISOLATION LEVEL SERIALIZABLE",
             })
+        })
+    }
+    /// A limit other than the connection's is set for the one statement
+    /// and put back after (`SET LOCAL` inside a transaction, which its
+    /// rollback undoes too).
+    fn bound(_sql: &mut Sql, limit: &Limit) -> Result<Around> {
+        if limit.is_default() {
+            return Ok(Around::default());
+        }
+        let verb = if limit.in_tx { "SET LOCAL" } else { "SET" };
+        let set = |ms: u128| {
+            Sql::raw(
+                Dialect::Postgres,
+                &format!("{verb} statement_timeout = {ms}"),
+            )
+        };
+        Ok(Around {
+            before: Some(set(Limit::millis(limit.limit))),
+            after: Some(set(limit.default.map_or(0, Limit::millis))),
         })
     }
 

@@ -17,6 +17,11 @@ use crate::enabled::backend::{json_list, text_param, Backend, BeginWith, Done};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::render::{Param, Sql};
+use crate::enabled::timeout::{Around, Limit};
+
+/// How long a statement waits for another connection's write lock when no
+/// statement timeout is set.
+const DEFAULT_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The SQLite backend.
 pub struct SqliteBackend;
@@ -32,7 +37,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         .map_err(map)?
         .create_if_missing(true)
         .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(5));
+        .busy_timeout(opts.statement_timeout.unwrap_or(DEFAULT_BUSY_TIMEOUT));
     if !memory {
         co = co.journal_mode(SqliteJournalMode::Wal);
     }
@@ -49,7 +54,9 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     };
     let pool = pool.connect_with(co).await.map_err(map)?;
     Ok(Connection::from_adapter(
-        Box::new(SqlAdapter::<SqliteBackend>::new(pool)),
+        Box::new(
+            SqlAdapter::<SqliteBackend>::new(pool).with_statement_timeout(opts.statement_timeout),
+        ),
         opts,
     ))
 }
@@ -161,6 +168,20 @@ impl Backend for SqliteBackend {
     fn begin_statement(_level: Option<IsolationLevel>) -> Option<BeginWith> {
         // SQLite transactions are serializable; core admits no other level.
         None
+    }
+    /// SQLite has no server to stop a statement; what blocks a caller is
+    /// waiting for another connection's write lock, so the limit is the
+    /// busy timeout (the connection's is set when it opens).
+    fn bound(_sql: &mut Sql, limit: &Limit) -> Result<Around> {
+        if limit.is_default() {
+            return Ok(Around::default());
+        }
+        let set = |ms: u128| Sql::raw(Dialect::Sqlite, &format!("PRAGMA busy_timeout = {ms}"));
+        let back = limit.default.unwrap_or(DEFAULT_BUSY_TIMEOUT);
+        Ok(Around {
+            before: Some(set(Limit::millis(limit.limit))),
+            after: Some(set(Limit::millis(back))),
+        })
     }
 
     fn tables_sql() -> Sql {

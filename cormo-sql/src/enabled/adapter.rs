@@ -2,6 +2,7 @@
 
 use std::any::Any;
 use std::collections::HashSet;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
@@ -17,6 +18,7 @@ use crate::enabled::backend::{self, Backend, BeginWith};
 use crate::enabled::ddl;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::render::{self, Sql};
+use crate::enabled::timeout::{self, Limit};
 
 /// A SQL database behind a sqlx pool.
 pub struct SqlAdapter<B: Backend> {
@@ -25,6 +27,12 @@ pub struct SqlAdapter<B: Backend> {
     /// MySQL: the binary, no-pad collation new tables get (its name
     /// differs between MariaDB and MySQL 8).
     collation: Option<&'static str>,
+    /// The connection's statement time limit (the server already enforces
+    /// it on every pooled connection where it can be set at connect).
+    statement_timeout: Option<Duration>,
+    /// False where the server cannot stop a statement at a time limit
+    /// (MySQL 8 only bounds SELECTs): any limit is `Unsupported` there.
+    server_timeouts: bool,
 }
 
 impl<B: Backend> SqlAdapter<B> {
@@ -33,10 +41,26 @@ impl<B: Backend> SqlAdapter<B> {
             pool,
             caps: B::capabilities(),
             collation: None,
+            statement_timeout: None,
+            server_timeouts: true,
         }
     }
 
+    /// Sets the connection's statement time limit.
+    pub fn with_statement_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.statement_timeout = limit;
+        self
+    }
+
+    /// Marks a server that cannot stop statements at a time limit.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    pub fn without_server_timeouts(mut self) -> Self {
+        self.server_timeouts = false;
+        self
+    }
+
     /// Sets the collation of tables this adapter creates.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     pub fn with_collation(mut self, collation: &'static str) -> Self {
         self.collation = Some(collation);
         self
@@ -95,16 +119,37 @@ where
         }
     }
 
+    /// The time limit a statement runs under: its operation's own, else
+    /// the connection's.
+    fn limit(&self, tx: Option<&TxSlot>, own: Option<Duration>) -> Result<Option<Limit>> {
+        let limit = timeout::resolve(own, self.statement_timeout, tx.is_some());
+        if limit.is_some() && !self.server_timeouts {
+            return Err(Error::Unsupported {
+                backend: self.caps.backend,
+                feature: "statement timeouts on MySQL (MariaDB has them)",
+            });
+        }
+        Ok(limit)
+    }
+
     async fn exec(
         &self,
         tx: Option<&TxSlot>,
         schema: Option<&'static ModelSchema>,
         op: Op,
         sql: Sql,
+        own: Option<Duration>,
     ) -> Result<crate::enabled::backend::Done> {
+        // Schema changes are maintenance, not statements an application
+        // waits on (PostgreSQL's connection-wide limit still applies).
+        let limit = if op == Op::Schema {
+            None
+        } else {
+            self.limit(tx, own)?
+        };
         let mut c = self.conn(tx).await?;
         let map = move |e| errors::map(B::DIALECT, schema, op, e);
-        backend::execute::<B>(c.get()?, sql, &map).await
+        timeout::execute::<B>(c.get()?, sql, &map, limit).await
     }
 
     async fn fetch(
@@ -113,10 +158,12 @@ where
         schema: Option<&'static ModelSchema>,
         sql: Sql,
         sink: &mut RowSink<'_>,
+        own: Option<Duration>,
     ) -> Result<()> {
+        let limit = self.limit(tx, own)?;
         let mut c = self.conn(tx).await?;
         let map = move |e| errors::map(B::DIALECT, schema, Op::Read, e);
-        backend::fetch::<B>(c.get()?, sql, sink, &map).await
+        timeout::fetch::<B>(c.get()?, sql, sink, &map, limit).await
     }
 
     async fn strings(&self, sql: Sql) -> Result<HashSet<String>> {
@@ -127,7 +174,9 @@ where
             }
             Ok(())
         };
-        self.fetch(None, None, sql, &mut sink).await?;
+        let mut c = self.conn(None).await?;
+        let map = |e| errors::map(B::DIALECT, None, Op::Schema, e);
+        backend::fetch::<B>(c.get()?, sql, &mut sink, &map).await?;
         Ok(out)
     }
 
@@ -144,13 +193,14 @@ where
             Some(q.schema),
             render::select_ids(B::DIALECT, q)?,
             &mut sink,
+            q.timeout,
         )
         .await?;
         Ok(out)
     }
 
     async fn run_ddl(&self, sql: Sql, schema: &'static ModelSchema) -> Result<()> {
-        self.exec(None, Some(schema), Op::Schema, sql)
+        self.exec(None, Some(schema), Op::Schema, sql, None)
             .await
             .map(|_| ())
     }
@@ -241,9 +291,10 @@ where
                 new_id = row.get_id(0)?;
                 Ok(())
             };
+            let limit = self.limit(tx, None)?;
             let mut c = self.conn(tx).await?;
             let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
-            backend::fetch::<B>(c.get()?, sql, &mut sink, &map).await?;
+            timeout::fetch::<B>(c.get()?, sql, &mut sink, &map, limit).await?;
             if given.is_some() && B::DIALECT == crate::enabled::dialect::Dialect::Postgres {
                 // A caller-chosen id does not advance the sequence; move it
                 // past the id so later inserts do not collide with it.
@@ -260,14 +311,14 @@ where
                     .ident(schema.table)
                     .push("))");
                 let mut ignore = |_: &mut dyn RowReader| -> Result<()> { Ok(()) };
-                backend::fetch::<B>(c.get()?, sync, &mut ignore, &map).await?;
+                timeout::fetch::<B>(c.get()?, sync, &mut ignore, &map, limit).await?;
             }
             return new_id.ok_or_else(|| Error::Driver {
                 message: format!("insert into {} returned no id", schema.table),
                 source: None,
             });
         }
-        let done = self.exec(tx, Some(schema), Op::Write, sql).await?;
+        let done = self.exec(tx, Some(schema), Op::Write, sql, None).await?;
         match (given, done.last_id) {
             (Some(id), _) => Ok(RecordId::Int(id)),
             (None, Some(id)) => Ok(RecordId::Int(id)),
@@ -304,16 +355,17 @@ where
                     }
                     Ok(())
                 };
+                let limit = self.limit(tx, None)?;
                 let mut c = self.conn(tx).await?;
                 let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
-                backend::fetch::<B>(c.get()?, sql, &mut sink, &map).await?;
+                timeout::fetch::<B>(c.get()?, sql, &mut sink, &map, limit).await?;
                 // Ids come from one sequence in VALUES order; RETURNING's
                 // row order is not promised, so sort.
                 got.sort_unstable();
             } else {
                 // MySQL: LAST_INSERT_ID() is the first id of the statement and
                 // a multi-row INSERT of known size gets consecutive ids.
-                let done = self.exec(tx, Some(schema), Op::Write, sql).await?;
+                let done = self.exec(tx, Some(schema), Op::Write, sql, None).await?;
                 let first = done.last_id.ok_or_else(|| Error::Driver {
                     message: format!("insert into {} returned no id", schema.table),
                     source: None,
@@ -333,7 +385,7 @@ where
         values: &[Value],
     ) -> Result<u64> {
         let sql = render::update_by_id(B::DIALECT, schema, int_id(id)?, values);
-        let done = self.exec(tx, Some(schema), Op::Write, sql).await?;
+        let done = self.exec(tx, Some(schema), Op::Write, sql, None).await?;
         Ok(done.rows)
     }
 
@@ -344,7 +396,7 @@ where
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let sql = render::select(B::DIALECT, q)?;
-        self.fetch(tx, Some(q.schema), sql, sink).await
+        self.fetch(tx, Some(q.schema), sql, sink, q.timeout).await
     }
 
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {
@@ -357,7 +409,8 @@ where
             n = row.get_i64(0)?.unwrap_or(0);
             Ok(())
         };
-        self.fetch(tx, Some(q.schema), render::count(B::DIALECT, q)?, &mut sink)
+        let sql = render::count(B::DIALECT, q)?;
+        self.fetch(tx, Some(q.schema), sql, &mut sink, q.timeout)
             .await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
@@ -365,13 +418,19 @@ where
     async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
         let cond = q.cond;
         let sql = render::update(B::DIALECT, q.schema, cond, assigns)?;
-        Ok(self.exec(tx, Some(q.schema), Op::Write, sql).await?.rows)
+        Ok(self
+            .exec(tx, Some(q.schema), Op::Write, sql, q.timeout)
+            .await?
+            .rows)
     }
 
     async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
         let cond = q.cond;
         let sql = render::delete(B::DIALECT, q.schema, cond)?;
-        Ok(self.exec(tx, Some(q.schema), Op::Delete, sql).await?.rows)
+        Ok(self
+            .exec(tx, Some(q.schema), Op::Delete, sql, q.timeout)
+            .await?
+            .rows)
     }
 
     async fn begin(&self, level: Option<IsolationLevel>) -> Result<Box<dyn Any + Send>> {

@@ -7,6 +7,7 @@ use sqlx::{AssertSqlSafe, Database, IntoArguments};
 
 use crate::enabled::dialect::Dialect;
 use crate::enabled::render::{Param, Sql};
+use crate::enabled::timeout::{Around, Limit};
 
 /// Maps a driver error to a cormo error in the context of one operation.
 pub type MapErr<'a> = &'a (dyn Fn(sqlx::Error) -> cormo_core::Error + Send + Sync);
@@ -36,6 +37,10 @@ pub trait Backend: Send + Sync + Sized + 'static {
     /// `BEGIN` (MySQL) or as the begin statement itself (others).
     fn begin_statement(level: Option<IsolationLevel>) -> Option<BeginWith>;
 
+    /// How this dialect gives one statement its time limit: a prefix on
+    /// its text, or statements to run before and after it.
+    fn bound(sql: &mut Sql, limit: &Limit) -> Result<Around>;
+
     /// SQL for introspection: table names in the current database.
     fn tables_sql() -> Sql;
     /// Column names of `table`.
@@ -47,6 +52,7 @@ pub trait Backend: Send + Sync + Sized + 'static {
 }
 
 /// Every isolation level, for backends that honour all four.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 pub const ALL_ISOLATION_LEVELS: &[IsolationLevel] = &[
     IsolationLevel::ReadUncommitted,
     IsolationLevel::ReadCommitted,
@@ -66,6 +72,7 @@ pub enum BeginWith {
 
 /// A list parameter as a JSON array (SQLite's `json_each`, MySQL's
 /// `JSON_TABLE`); `date` writes a date the way the dialect stores it.
+#[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
 pub fn json_list(
     values: Vec<Value>,
     date: impl Fn(chrono::DateTime<chrono::Utc>) -> serde_json::Value,

@@ -14,6 +14,22 @@ pub enum Op {
     Schema,
 }
 
+/// True for the error a database gives when it stopped a statement at its
+/// time limit: PostgreSQL's query_canceled, MariaDB's max_statement_time
+/// (MySQL's max_execution_time), SQLite's busy timeout running out.
+pub fn is_timeout(d: Dialect, e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else {
+        return false;
+    };
+    let code = code_of(d, &**db);
+    match d {
+        Dialect::Postgres => code == "57014",
+        Dialect::Mysql => code == "1969" || code == "3024",
+        // SQLITE_BUSY and its extended codes (261, 517).
+        Dialect::Sqlite => matches!(code.as_str(), "5" | "261" | "517"),
+    }
+}
+
 pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Error) -> Error {
     let model = schema.map_or("record", |s| s.name);
     let db = match e {

@@ -80,3 +80,44 @@ pub async fn mongodb_json_values_are_data(db: &Connection) {
     .unwrap();
     assert_eq!(Sample::find(db, &s.id).await.unwrap().doc, Some(doc));
 }
+
+/// The server stops a read at its `maxTimeMS` and cormo types it. (A
+/// blocked write is the shared suite's `blocked_statement_times_out`, which
+/// SecantusDB cannot run: see `Requires::BlockedWritesStopAtTheLimit`.)
+pub async fn mongodb_slow_read_stops_at_max_time(db: &Connection) {
+    use super::models::User;
+    use std::time::Duration;
+    db.register::<User>();
+    db.apply_schemas().await.unwrap();
+    let users: Vec<User> = (0..400)
+        .map(|i| User {
+            name: format!("user {i}"),
+            ..Default::default()
+        })
+        .collect();
+    User::create_many(db, users).await.unwrap();
+    let limit = Duration::from_millis(1);
+    let err = User::query()
+        .filter(User::NAME.contains("zz"))
+        .timeout(limit)
+        .all(db)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { after } if after == limit),
+        "{err:?}"
+    );
+    let err = User::query()
+        .filter(User::NAME.contains("zz"))
+        .timeout(limit)
+        .count(db)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    let n = User::query()
+        .filter(User::NAME.contains("user 1"))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(n, 111);
+}

@@ -41,6 +41,12 @@ pub fn db_name(test: &str) -> String {
     name
 }
 
+/// The URL of `test`'s SQLite database file.
+pub fn sqlite_url(test: &str) -> String {
+    let dir = std::env::temp_dir().join("cormo-tests");
+    format!("sqlite://{}", dir.join(format!("{test}.db")).display())
+}
+
 pub async fn sqlite(test: &str) -> Connection {
     let dir = std::env::temp_dir().join("cormo-tests");
     std::fs::create_dir_all(&dir).unwrap();
@@ -48,9 +54,17 @@ pub async fn sqlite(test: &str) -> Connection {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
-    cormo::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap()
+    cormo::connect(&sqlite_url(test)).await.unwrap()
+}
+
+/// The URL of `test`'s PostgreSQL database (made by [`postgres`]).
+pub fn postgres_url(test: &str) -> String {
+    with_database(&url(POSTGRES_URL_VAR, POSTGRES_DEFAULT), &db_name(test))
+}
+
+/// The URL of `test`'s MySQL database (made by [`mysql`]).
+pub fn mysql_url(test: &str) -> String {
+    with_database(&url(MYSQL_URL_VAR, MYSQL_DEFAULT), &db_name(test))
 }
 
 #[cfg(feature = "postgres")]

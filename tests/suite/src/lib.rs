@@ -104,7 +104,9 @@ suite_tests! {
     reliability::errors_do_not_echo_huge_input,
     reliability::malformed_filters_are_refused,
     reliability::strings_compare_exactly,
+    reliability::blocked_statement_times_out if Transactions & BlockedWritesStopAtTheLimit,
     backend_specific::mongodb_reports_transactions_and_emulated_integrity if MongoDb,
     backend_specific::mongodb_concurrent_delete_parent_and_create_child if MongoDb,
     backend_specific::mongodb_json_values_are_data if MongoDb,
+    backend_specific::mongodb_slow_read_stops_at_max_time if MongoDb,
 }

@@ -605,3 +605,61 @@ pub async fn strings_compare_exactly(db: &Connection) {
     assert_eq!(count(Sample::TEXT.contains("NN@")).await, 3);
     assert_eq!(count(Sample::TEXT.starts_with("an")).await, 2);
 }
+
+/// A statement blocked behind another transaction's lock is stopped at the
+/// query's time limit by the database, typed as `Timeout`, and never
+/// applied afterwards; in a transaction it aborts the transaction.
+pub async fn blocked_statement_times_out(db: &Connection) {
+    use std::time::Duration;
+    db.register::<User>();
+    db.apply_schemas().await.unwrap();
+    User::create(db, user("a")).await.unwrap();
+    let limit = Duration::from_millis(300);
+
+    let holder = db.begin().await.unwrap();
+    User::query()
+        .filter(User::NAME.eq("a"))
+        .update(&holder, [User::AGE.set(1)])
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = User::query()
+        .filter(User::NAME.eq("a"))
+        .timeout(limit)
+        .update(db, [User::AGE.set(2)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { after } if after == limit),
+        "{err:?}"
+    );
+    assert!(started.elapsed() >= limit, "{:?}", started.elapsed());
+
+    // Inside a transaction the timeout aborts it, like any failed statement.
+    let waiter = db.begin().await.unwrap();
+    let err = User::query()
+        .filter(User::NAME.eq("a"))
+        .timeout(limit)
+        .update(&waiter, [User::AGE.set(3)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    let err = User::create(&waiter, user("b")).await.unwrap_err();
+    assert!(matches!(err, Error::TransactionAborted { .. }), "{err:?}");
+    waiter.rollback().await.unwrap();
+
+    holder.rollback().await.unwrap();
+    // Once the lock is gone nothing the timed-out statements asked for shows up.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let all = User::query().all(db).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].age, 0);
+    // The connection is fine afterwards, with or without a limit.
+    let n = User::query()
+        .timeout(Duration::from_secs(30))
+        .update(db, [User::AGE.set(4)])
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(User::query().count(db).await.unwrap(), 1);
+}

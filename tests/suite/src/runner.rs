@@ -32,7 +32,17 @@ pub enum Requires {
     NoSavepoints,
     /// A MongoDB-only check (a documented backend difference).
     MongoDb,
+    /// A write blocked behind another transaction's lock ends at its time
+    /// limit. Every SQL backend and mongod do (`maxTimeMS`); SecantusDB,
+    /// the MongoDB stand-in CI runs, retries such a write forever and
+    /// stalls, so on MongoDB this holds only with
+    /// `CORMO_TEST_MONGODB_SERVER=mongod`.
+    BlockedWritesStopAtTheLimit,
 }
+
+/// Names the MongoDB server under test: `secantusdb` (the default, what
+/// `.ci/run` starts) or `mongod`.
+pub const MONGODB_SERVER_VAR: &str = "CORMO_TEST_MONGODB_SERVER";
 
 impl Requires {
     fn holds(self, caps: &Capabilities) -> bool {
@@ -42,6 +52,10 @@ impl Requires {
             Requires::Savepoints => caps.savepoints,
             Requires::NoSavepoints => !caps.savepoints,
             Requires::MongoDb => caps.backend == "mongodb",
+            Requires::BlockedWritesStopAtTheLimit => {
+                caps.backend != "mongodb"
+                    || std::env::var(MONGODB_SERVER_VAR).is_ok_and(|s| s == "mongod")
+            }
         }
     }
 }
