@@ -104,8 +104,8 @@ mod doctests {
 pub mod __private {
     pub use cormo_core::assoc::{self, ForeignKey};
     pub use cormo_core::{
-        AssocDef, AssocKind, Col, ColumnDef, DefaultValue, FieldType, Id, IndexDef, Integrity,
-        Model, ModelSchema, Result, RowReader, Value,
+        AssocDef, AssocKind, Col, ColumnDef, DefaultValue, FieldType, Fold, Id, IndexDef,
+        Integrity, Model, ModelSchema, Result, RowReader, Value,
     };
 
     /// Reads column 0, the id, of a stored row.
@@ -123,6 +123,18 @@ pub mod __private {
     pub const fn text_column<T: FieldType<Inner = String>>() -> cormo_core::ColumnType {
         cormo_core::ColumnType::Text
     }
+
+    /// Compile-time check: `#[cormo(case_insensitive)]` is on a text field.
+    pub fn assert_text<T: CaseInsensitiveText>() {}
+
+    /// Field types that can compare case-insensitively.
+    #[diagnostic::on_unimplemented(
+        message = "`case_insensitive` needs a `String` or `Option<String>` field, not `{Self}`",
+        label = "only text compares case-insensitively"
+    )]
+    pub trait CaseInsensitiveText {}
+    impl CaseInsensitiveText for String {}
+    impl CaseInsensitiveText for Option<String> {}
 
     /// Compile-time check: a `#[cormo(default = ...)]` literal fits the field.
     pub fn assert_default<T: AcceptsDefault<L>, L>() {}

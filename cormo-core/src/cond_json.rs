@@ -86,7 +86,7 @@ fn column(schema: &'static ModelSchema, name: &str) -> Result<(&'static str, Col
         return Ok(("id", ColumnType::RecordId));
     }
     schema
-        .column(name)
+        .field_column(name)
         .map(|c| (c.name, c.ty))
         .ok_or_else(|| Error::UnknownColumn {
             model: schema.name,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::adapter::{Adapter, Capabilities, IsolationLevel, RowSink, Select, TxSlot};
 use crate::cond::Assign;
 use crate::error::{Error, Result};
+use crate::fold::{self, Folded};
 use crate::id::RecordId;
 use crate::increment;
 use crate::integrity::{self, IntegrityRule};
@@ -185,7 +186,11 @@ impl Connection {
     pub async fn apply_schemas(&self) -> Result<()> {
         let (models, rules) = self.registry();
         integrity::check_rules(&rules)?;
-        self.adapter().apply_schemas(&models, &rules).await
+        self.adapter().apply_schemas(&models, &rules).await?;
+        for m in models.iter().filter(|m| m.has_folded_columns()) {
+            fill_shadows(self.session(), m).await?;
+        }
+        Ok(())
     }
 
     /// Drops the registered models' tables, children before parents.
@@ -279,6 +284,46 @@ impl Connection {
     pub(crate) fn session(&self) -> Session<'_> {
         Session::new(self, None)
     }
+}
+
+/// Fills the shadow columns of rows written before their column became
+/// case-insensitive (they are NULL while the column is not): one update
+/// per distinct text. Rows cormo writes always have them, so this finds
+/// nothing on later runs.
+async fn fill_shadows(s: Session<'_>, schema: &'static ModelSchema) -> Result<()> {
+    use crate::cond::Cond;
+    use crate::schema::Fold;
+    use std::collections::BTreeMap;
+    for c in schema.columns {
+        let Fold::ShadowOf { column } = c.fold else {
+            continue;
+        };
+        let Some(pos) = schema.columns.iter().position(|o| o.name == column) else {
+            continue;
+        };
+        let missing = Cond::And(vec![
+            Cond::IsNull { column: c.name },
+            Cond::Not(Box::new(Cond::IsNull { column })),
+        ]);
+        let mut by_text: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut sink = |row: &mut dyn crate::value::RowReader| -> Result<()> {
+            if let (Some(id), Some(text)) = (row.get_id(0)?, row.get_string(pos + 1)?) {
+                by_text.entry(text).or_default().push(Value::Id(id));
+            }
+            Ok(())
+        };
+        s.select(&Select::filter(schema, &missing), &mut sink)
+            .await?;
+        for (text, ids) in by_text {
+            let rows = Cond::is_in("id", ids);
+            let set = [Assign::Set {
+                column: c.name,
+                value: Value::Text(fold::fold(&text)),
+            }];
+            s.update(&Select::filter(schema, &rows), &set).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Children before parents; cycles (self references) do not block.
@@ -427,12 +472,13 @@ impl<'a> Session<'a> {
         id: Option<RecordId>,
         values: &[Value],
     ) -> Result<RecordId> {
+        let values = &*fold::values(schema, values);
         if !self.checks_parents() {
             let slot = self.slot().await?;
             let r = self
                 .bounded(self.adapter().insert(slot, schema, id, values))
                 .await;
-            return self.noted(r);
+            return self.noted(fold::unshadowed(schema, r));
         }
         let rules = self.conn.rules();
         let r = atomically!(self, |s| {
@@ -441,7 +487,7 @@ impl<'a> Session<'a> {
             s.bounded(s.adapter().insert(slot, schema, id, values))
                 .await
         });
-        self.noted(r)
+        self.noted(fold::unshadowed(schema, r))
     }
 
     pub(crate) async fn insert_many(
@@ -452,6 +498,16 @@ impl<'a> Session<'a> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        let folded: Vec<Vec<Value>>;
+        let rows = if schema.has_folded_columns() {
+            folded = rows
+                .iter()
+                .map(|r| fold::values(schema, r).into_owned())
+                .collect();
+            &folded[..]
+        } else {
+            rows
+        };
         let check = self.checks_parents();
         let rules = self.conn.rules();
         let r = atomically!(self, |s| {
@@ -463,7 +519,7 @@ impl<'a> Session<'a> {
             let slot = s.slot().await?;
             s.bounded(s.adapter().insert_many(slot, schema, rows)).await
         });
-        self.noted(r)
+        self.noted(fold::unshadowed(schema, r))
     }
 
     pub(crate) async fn update_by_id(
@@ -472,12 +528,13 @@ impl<'a> Session<'a> {
         id: RecordId,
         values: &[Value],
     ) -> Result<u64> {
+        let values = &*fold::values(schema, values);
         if !self.checks_parents() {
             let slot = self.slot().await?;
             let r = self
                 .bounded(self.adapter().update_by_id(slot, schema, id, values))
                 .await;
-            return self.noted(r);
+            return self.noted(fold::unshadowed(schema, r));
         }
         let rules = self.conn.rules();
         let r = atomically!(self, |s| {
@@ -486,12 +543,13 @@ impl<'a> Session<'a> {
             s.bounded(s.adapter().update_by_id(slot, schema, id, values))
                 .await
         });
-        self.noted(r)
+        self.noted(fold::unshadowed(schema, r))
     }
 
     pub(crate) async fn select(&self, q: &Select<'_>, sink: &mut RowSink<'_>) -> Result<()> {
         validate::cond(q.schema, q.cond)?;
-        let Some(q) = paged(&self.timed(*q)) else {
+        let folded = Folded::new(q);
+        let Some(q) = paged(&self.timed(folded.apply(q))) else {
             return Ok(());
         };
         let slot = self.slot().await?;
@@ -501,7 +559,8 @@ impl<'a> Session<'a> {
 
     pub(crate) async fn select_ids(&self, q: &Select<'_>) -> Result<Vec<RecordId>> {
         validate::cond(q.schema, q.cond)?;
-        let Some(q) = paged(&self.timed(*q)) else {
+        let folded = Folded::new(q);
+        let Some(q) = paged(&self.timed(folded.apply(q))) else {
             return Ok(Vec::new());
         };
         let slot = self.slot().await?;
@@ -511,7 +570,8 @@ impl<'a> Session<'a> {
 
     pub(crate) async fn count(&self, q: &Select<'_>) -> Result<u64> {
         validate::cond(q.schema, q.cond)?;
-        let Some(q) = paged(&self.timed(*q)) else {
+        let folded = Folded::new(q);
+        let Some(q) = paged(&self.timed(folded.apply(q))) else {
             return Ok(0);
         };
         let slot = self.slot().await?;
@@ -536,7 +596,9 @@ impl<'a> Session<'a> {
     /// written when any row would leave its column's range.
     pub(crate) async fn update(&self, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
         validate::cond(q.schema, q.cond)?;
-        let q = &self.timed(*q);
+        let folded = Folded::new(q);
+        let q = &self.timed(folded.apply(q));
+        let assigns = &*fold::assigns(q.schema, assigns);
         let rules = self.conn.rules();
         let touches_fk = self.checks_parents()
             && integrity::child_rules(&rules, q.schema)
@@ -545,7 +607,7 @@ impl<'a> Session<'a> {
         if !touches_fk && guards.is_empty() {
             let slot = self.slot().await?;
             let r = self.bounded(self.adapter().update(slot, q, assigns)).await;
-            return self.noted(r);
+            return self.noted(fold::unshadowed(q.schema, r));
         }
         let r = atomically!(self, |s| {
             for (column, guard) in &guards {
@@ -564,7 +626,7 @@ impl<'a> Session<'a> {
             let slot = s.slot().await?;
             s.bounded(s.adapter().update(slot, q, assigns)).await
         });
-        self.noted(r)
+        self.noted(fold::unshadowed(q.schema, r))
     }
 
     /// Deletes exactly the selected rows (integrity already handled).
@@ -580,6 +642,8 @@ impl<'a> Session<'a> {
     /// planner (in one transaction when possible) where it does not.
     pub(crate) async fn delete(&self, q: &Select<'_>) -> Result<u64> {
         validate::cond(q.schema, q.cond)?;
+        let folded = Folded::new(q);
+        let q = &folded.apply(q);
         if !self.emulates_integrity() {
             return self
                 .delete_rows(q)

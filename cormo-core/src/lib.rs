@@ -12,6 +12,7 @@ mod cond_deep;
 mod cond_json;
 mod connection;
 mod error;
+pub mod fold;
 mod id;
 mod increment;
 pub mod integrity;
@@ -31,7 +32,7 @@ pub use id::{Id, RecordId};
 pub use model::{IdArg, Model};
 pub use query::Query;
 pub use schema::{
-    AssocDef, AssocKind, ColumnDef, ColumnType, DefaultValue, IndexDef, IndexSpec, Integrity,
+    AssocDef, AssocKind, ColumnDef, ColumnType, DefaultValue, Fold, IndexDef, IndexSpec, Integrity,
     ModelSchema, MAX_STRING_CHARS,
 };
 pub use transaction::Transaction;

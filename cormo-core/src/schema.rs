@@ -67,6 +67,35 @@ pub struct ColumnDef {
     /// A plain index on the column.
     pub index: bool,
     pub default: Option<DefaultValue>,
+    /// Whether the column compares case-insensitively, through a hidden
+    /// shadow column (see [`crate::fold`]).
+    pub fold: Fold,
+}
+
+/// How a column's text compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// Byte for byte (every column but those below).
+    Exact,
+    /// `#[cormo(case_insensitive)]`: comparisons, ordering and indexes use
+    /// the shadow column, which holds the folded text.
+    CaseInsensitive {
+        /// The shadow column's name.
+        shadow: &'static str,
+    },
+    /// The hidden shadow of a case-insensitive column: written by cormo,
+    /// never a model field, not visible to conditions.
+    ShadowOf {
+        /// The column it shadows.
+        column: &'static str,
+    },
+}
+
+impl ColumnDef {
+    /// True for a hidden shadow column.
+    pub fn is_shadow(&self) -> bool {
+        matches!(self.fold, Fold::ShadowOf { .. })
+    }
 }
 
 /// What happens to children when their parent is deleted.
@@ -141,9 +170,30 @@ pub struct ModelSchema {
 }
 
 impl ModelSchema {
-    /// The column with this database name (not `id`).
+    /// The column with this database name (not `id`), shadow columns
+    /// included: what adapters look up.
     pub fn column(&self, name: &str) -> Option<&'static ColumnDef> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// A column a user may name in a condition, an order or an update: a
+    /// model field's column, never a hidden shadow.
+    pub fn field_column(&self, name: &str) -> Option<&'static ColumnDef> {
+        self.column(name).filter(|c| !c.is_shadow())
+    }
+
+    /// Whether any column compares case-insensitively.
+    pub fn has_folded_columns(&self) -> bool {
+        self.columns.iter().any(ColumnDef::is_shadow)
+    }
+
+    /// Where an index over `column` really goes: its shadow when it is
+    /// case-insensitive.
+    fn indexed(&self, column: &'static str) -> &'static str {
+        match self.column(column).map(|c| c.fold) {
+            Some(Fold::CaseInsensitive { shadow }) => shadow,
+            _ => column,
+        }
     }
 
     /// Checks a value against its column before anything is written, so
@@ -186,22 +236,22 @@ impl ModelSchema {
             .iter()
             .map(|i| IndexSpec {
                 name: i.name.to_owned(),
-                columns: i.columns.to_vec(),
+                columns: i.columns.iter().map(|c| self.indexed(c)).collect(),
                 unique: i.unique,
             })
             .collect();
         for c in self.columns {
-            if c.unique {
+            // A shadow's index is named after the column it shadows, so a
+            // duplicate reports that column.
+            let named = match c.fold {
+                Fold::ShadowOf { column } => column,
+                _ => c.name,
+            };
+            if c.unique || c.index {
                 out.push(IndexSpec {
-                    name: format!("{}_{}", self.table, c.name),
+                    name: format!("{}_{}", self.table, named),
                     columns: vec![c.name],
-                    unique: true,
-                });
-            } else if c.index {
-                out.push(IndexSpec {
-                    name: format!("{}_{}", self.table, c.name),
-                    columns: vec![c.name],
-                    unique: false,
+                    unique: c.unique,
                 });
             }
         }

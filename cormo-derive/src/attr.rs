@@ -17,6 +17,11 @@ pub const UNIQUE: &str = "unique";
 pub const INDEX: &str = "index";
 pub const DEFAULT: &str = "default";
 pub const TEXT: &str = "text";
+pub const CASE_INSENSITIVE: &str = "case_insensitive";
+
+/// What a case-insensitive column's hidden shadow column is called:
+/// `<column>` + this.
+pub const SHADOW_SUFFIX: &str = "__ci";
 
 // association options
 pub const AS: &str = "as";

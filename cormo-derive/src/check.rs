@@ -50,6 +50,17 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
             );
         }
     }
+    // Shadow columns of case-insensitive fields must not collide either.
+    for f in raw.fields.iter() {
+        if let (Some(span), Some(shadow)) = (f.case_insensitive, f.shadow()) {
+            if !columns.insert(shadow.clone()) {
+                errors.at(
+                    span,
+                    format!("`case_insensitive` stores `{shadow}`, which is already a column"),
+                );
+            }
+        }
+    }
 
     let mut names = HashSet::new();
     let mut associations = Vec::new();

@@ -20,6 +20,14 @@ pub fn expand(m: &Model) -> TokenStream {
         .collect();
 
     let column_defs = cols.iter().map(|f| column_def(f));
+    // Shadow columns come after every field's column, so a model's values
+    // and decoded row keep field order.
+    let shadow_defs = cols.iter().filter_map(|f| shadow_def(f));
+    let text_checks = cols.iter().filter_map(|f| {
+        let span = f.case_insensitive?;
+        let ty = &f.ty;
+        Some(quote_spanned!(span=> __c::assert_text::<#ty>();))
+    });
     let assoc_defs = m.associations.iter().map(assoc_def);
     // Column code carries the field type's span, so a type that cannot be a
     // column is reported at the field.
@@ -76,7 +84,7 @@ pub fn expand(m: &Model) -> TokenStream {
             static __CORMO_SCHEMA: __c::ModelSchema = __c::ModelSchema {
                 name: #name,
                 table: #table,
-                columns: &[#(#column_defs),*],
+                columns: &[#(#column_defs,)* #(#shadow_defs),*],
                 associations: &[#(#assoc_defs),*],
                 indexes: &[#(#index_defs),*],
             };
@@ -107,6 +115,7 @@ pub fn expand(m: &Model) -> TokenStream {
             fn __cormo_checks() {
                 #(#checks)*
                 #(#default_checks)*
+                #(#text_checks)*
             }
         };
 
@@ -121,18 +130,54 @@ pub fn expand(m: &Model) -> TokenStream {
     }
 }
 
+fn column_type(f: &Field) -> TokenStream {
+    let ty = &f.ty;
+    if f.text {
+        quote_spanned!(ty.span()=> __c::text_column::<#ty>())
+    } else {
+        quote_spanned!(ty.span()=> <#ty as __c::FieldType>::TYPE)
+    }
+}
+
+/// The hidden column a case-insensitive field's folded text lives in. It
+/// carries the field's unique / index flags, so those are case-insensitive.
+fn shadow_def(f: &Field) -> Option<TokenStream> {
+    let shadow = f.shadow()?;
+    let name = &f.column;
+    let ty = &f.ty;
+    let unique = f.unique;
+    let index = f.index;
+    let column_type = column_type(f);
+    Some(quote_spanned! {ty.span()=>
+        __c::ColumnDef {
+            field: "",
+            name: #shadow,
+            ty: #column_type,
+            // Nullable, so a shadow added to a table that has rows starts
+            // out NULL and `apply_schemas` can find the rows to fill.
+            nullable: true,
+            unique: #unique,
+            index: #index,
+            default: ::std::option::Option::None,
+            fold: __c::Fold::ShadowOf { column: #name },
+        }
+    })
+}
+
 fn column_def(f: &Field) -> TokenStream {
     let field = f.ident.to_string();
     let field = field.trim_start_matches("r#");
     let name = &f.column;
     let ty = &f.ty;
-    let unique = f.unique;
-    let index = f.index;
-    let column_type = if f.text {
-        quote_spanned!(ty.span()=> __c::text_column::<#ty>())
-    } else {
-        quote_spanned!(ty.span()=> <#ty as __c::FieldType>::TYPE)
+    // A case-insensitive column's indexes are on its shadow.
+    let shadow = f.shadow();
+    let unique = f.unique && shadow.is_none();
+    let index = f.index && shadow.is_none();
+    let fold = match &shadow {
+        Some(s) => quote!(__c::Fold::CaseInsensitive { shadow: #s }),
+        None => quote!(__c::Fold::Exact),
     };
+    let column_type = column_type(f);
     let default = match &f.default {
         None => quote!(::std::option::Option::None),
         Some(syn::Lit::Str(s)) => quote!(::std::option::Option::Some(__c::DefaultValue::Str(#s))),
@@ -152,6 +197,7 @@ fn column_def(f: &Field) -> TokenStream {
             unique: #unique,
             index: #index,
             default: #default,
+            fold: #fold,
         }
     }
 }

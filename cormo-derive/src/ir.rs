@@ -37,6 +37,16 @@ pub struct Field {
     /// Unlimited length (`TEXT`) instead of `VARCHAR(255)`.
     pub text: bool,
     pub default: Option<syn::Lit>,
+    /// `#[cormo(case_insensitive)]`, with where it was written.
+    pub case_insensitive: Option<proc_macro2::Span>,
+}
+
+impl Field {
+    /// The hidden column holding the folded text of a case-insensitive field.
+    pub fn shadow(&self) -> Option<String> {
+        self.case_insensitive
+            .map(|_| format!("{}{}", self.column, crate::attr::SHADOW_SUFFIX))
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -114,6 +114,7 @@ pub fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<RawModel> {
             index: false,
             text: false,
             default: None,
+            case_insensitive: None,
         };
         for a in f.attrs.iter().filter(|a| a.path().is_ident(attr::CORMO)) {
             if let Err(e) = parse_field_attr(a, &mut field) {
@@ -151,6 +152,11 @@ fn parse_field_attr(a: &Attribute, field: &mut Field) -> syn::Result<()> {
             field.index = true;
         } else if meta.path.is_ident(attr::TEXT) {
             field.text = true;
+        } else if meta.path.is_ident(attr::CASE_INSENSITIVE) {
+            if field.case_insensitive.is_some() {
+                return Err(meta.error("`case_insensitive` is given twice"));
+            }
+            field.case_insensitive = Some(meta.path.span());
         } else if meta.path.is_ident(attr::DEFAULT) {
             let lit: syn::Lit = meta.value()?.parse()?;
             match lit {
@@ -166,12 +172,13 @@ fn parse_field_attr(a: &Attribute, field: &mut Field) -> syn::Result<()> {
             }
         } else {
             return Err(meta.error(format!(
-                "unknown field option `{}`; expected one of `{}`, `{}`, `{}`, `{}`, `{}`",
+                "unknown field option `{}`; expected one of `{}`, `{}`, `{}`, `{}`, `{}`, `{}`",
                 path_name(&meta.path),
                 attr::NAME,
                 attr::UNIQUE,
                 attr::INDEX,
                 attr::TEXT,
+                attr::CASE_INSENSITIVE,
                 attr::DEFAULT
             )));
         }

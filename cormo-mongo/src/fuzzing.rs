@@ -18,6 +18,7 @@ static COLUMNS: [ColumnDef; 3] = [
         unique: false,
         index: false,
         default: None,
+        fold: cormo_core::Fold::Exact,
     },
     ColumnDef {
         field: "age",
@@ -27,6 +28,7 @@ static COLUMNS: [ColumnDef; 3] = [
         unique: false,
         index: false,
         default: None,
+        fold: cormo_core::Fold::Exact,
     },
     ColumnDef {
         field: "flag",
@@ -36,6 +38,7 @@ static COLUMNS: [ColumnDef; 3] = [
         unique: false,
         index: false,
         default: None,
+        fold: cormo_core::Fold::Exact,
     },
 ];
 

@@ -18,6 +18,7 @@ fn col(name: &'static str, ty: ColumnType) -> ColumnDef {
         unique: false,
         index: false,
         default: None,
+        fold: cormo_core::Fold::Exact,
     }
 }
 

@@ -526,6 +526,7 @@ mod tests {
             unique: false,
             index: false,
             default: None,
+            fold: cormo_core::Fold::Exact,
         }],
         associations: &[],
         indexes: &[],

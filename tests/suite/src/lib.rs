@@ -104,6 +104,8 @@ suite_tests! {
     reliability::errors_do_not_echo_huge_input,
     reliability::malformed_filters_are_refused,
     reliability::strings_compare_exactly,
+    reliability::case_insensitive_columns,
+    reliability::case_insensitive_column_added_to_a_deployed_table,
     reliability::blocked_statement_times_out if Transactions & BlockedWritesStopAtTheLimit,
     backend_specific::mongodb_reports_transactions_and_emulated_integrity if MongoDb,
     backend_specific::mongodb_concurrent_delete_parent_and_create_child if MongoDb,

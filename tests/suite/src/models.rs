@@ -259,3 +259,30 @@ pub struct BadItem {
     pub id: Id,
     pub bad_bag_id: RecordId,
 }
+
+/// Case-insensitive columns, one unique.
+#[derive(Model, Debug, Default, Clone)]
+pub struct Account {
+    pub id: Id,
+    #[cormo(unique, case_insensitive)]
+    pub email: String,
+    #[cormo(case_insensitive)]
+    pub nick: Option<String>,
+    pub exact: Option<String>,
+}
+
+/// A deployed table whose column later becomes case-insensitive.
+#[derive(Model, Debug, Default)]
+#[cormo(table = "ci_evo")]
+pub struct CiEvoV1 {
+    pub id: Id,
+    pub email: String,
+}
+
+#[derive(Model, Debug, Default)]
+#[cormo(table = "ci_evo")]
+pub struct CiEvoV2 {
+    pub id: Id,
+    #[cormo(case_insensitive)]
+    pub email: String,
+}

@@ -663,3 +663,170 @@ pub async fn blocked_statement_times_out(db: &Connection) {
     assert_eq!(n, 1);
     assert_eq!(User::query().count(db).await.unwrap(), 1);
 }
+
+/// `#[cormo(case_insensitive)]`: the same case-insensitive answer on every
+/// backend, for all of Unicode, in conditions, ordering and the unique
+/// index; the text is stored as written.
+pub async fn case_insensitive_columns(db: &Connection) {
+    use super::models::Account;
+    db.register::<Account>();
+    db.apply_schemas().await.unwrap();
+    let account = |email: &str, nick: Option<&str>| Account {
+        email: email.into(),
+        nick: nick.map(str::to_owned),
+        exact: nick.map(str::to_owned),
+        ..Default::default()
+    };
+    let ann = Account::create(db, account("Ann@X.org", Some("Émile")))
+        .await
+        .unwrap();
+    Account::create(db, account("bob@y.org", Some("beta")))
+        .await
+        .unwrap();
+    Account::create(db, account("ÇA@z.org", None))
+        .await
+        .unwrap();
+
+    // The unique index ignores case; the error names the column.
+    let err = Account::create(db, account("ANN@x.ORG", None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Duplicated { key } if key == "email"),
+        "{err:?}"
+    );
+    assert_eq!(Account::query().count(db).await.unwrap(), 3);
+
+    let emails = |q: cormo::Query<Account>| async move {
+        let mut v: Vec<String> = q
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.email)
+            .collect();
+        v.sort();
+        v
+    };
+    // Stored as written, matched whatever the case, beyond ASCII too.
+    assert_eq!(
+        emails(Account::query().filter(Account::EMAIL.eq("aNN@x.org"))).await,
+        ["Ann@X.org"]
+    );
+    assert_eq!(
+        emails(Account::query().filter(Account::EMAIL.eq("ça@Z.ORG"))).await,
+        ["ÇA@z.org"]
+    );
+    assert_eq!(
+        emails(Account::query().filter(Account::EMAIL.is_in(["BOB@Y.ORG", "nobody"]))).await,
+        ["bob@y.org"]
+    );
+    assert_eq!(
+        emails(Account::query().filter(Account::EMAIL.ne("ANN@X.ORG"))).await,
+        ["bob@y.org", "ÇA@z.org"]
+    );
+    assert_eq!(
+        emails(Account::query().filter(Account::NICK.starts_with("éMI"))).await,
+        ["Ann@X.org"]
+    );
+    assert_eq!(
+        emails(Account::query().filter(Account::NICK.is_null())).await,
+        ["ÇA@z.org"]
+    );
+    // An ordinary column next to it stays exact.
+    assert!(emails(Account::query().filter(Account::EXACT.eq("émile")))
+        .await
+        .is_empty());
+    // The dynamic filter says the same, and cannot name the hidden column.
+    let q = Account::query()
+        .filter_json(&json!({"email": {"$in": ["ANN@X.ORG"]}}))
+        .unwrap();
+    assert_eq!(emails(q).await, ["Ann@X.org"]);
+    let err = Account::query()
+        .filter_json(&json!({"email__ci": "ann@x.org"}))
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownColumn { .. }), "{err:?}");
+
+    // Ordering ignores case; the text as written breaks ties.
+    let nicks: Vec<Option<String>> = Account::query()
+        .filter(!Account::NICK.is_null())
+        .order_by(Account::NICK.asc())
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.nick)
+        .collect();
+    assert_eq!(nicks, [Some("beta".to_owned()), Some("Émile".to_owned())]);
+
+    // Both update paths keep the folded copy in step.
+    let mut ann = Account::find(db, &ann.id).await.unwrap();
+    ann.email = "Anne@X.org".into();
+    ann.save(db).await.unwrap();
+    assert_eq!(
+        emails(Account::query().filter(Account::EMAIL.eq("anne@x.org"))).await,
+        ["Anne@X.org"]
+    );
+    assert!(
+        emails(Account::query().filter(Account::EMAIL.eq("ann@x.org")))
+            .await
+            .is_empty()
+    );
+    Account::query()
+        .filter(Account::EMAIL.eq("BOB@Y.ORG"))
+        .update(db, [Account::EMAIL.set("Robert@Y.org")])
+        .await
+        .unwrap();
+    assert_eq!(
+        emails(Account::query().filter(Account::EMAIL.eq("robert@y.org"))).await,
+        ["Robert@Y.org"]
+    );
+    let err = Account::query()
+        .filter(Account::EMAIL.eq("robert@y.org"))
+        .update(db, [Account::EMAIL.set("ANNE@x.org")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Duplicated { key } if key == "email"),
+        "{err:?}"
+    );
+    assert_eq!(
+        Account::query()
+            .filter(Account::EMAIL.eq("ROBERT@y.org"))
+            .delete(db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(Account::query().count(db).await.unwrap(), 2);
+}
+
+/// A column made case-insensitive after rows were written: `apply_schemas`
+/// fills the folded copies, so old rows match too.
+pub async fn case_insensitive_column_added_to_a_deployed_table(db: &Connection) {
+    use super::models::{CiEvoV1, CiEvoV2};
+    db.register::<CiEvoV1>();
+    db.apply_schemas().await.unwrap();
+    for email in ["Old@Row.org", "other@row.org", "Old@Row.org"] {
+        CiEvoV1::create(
+            db,
+            CiEvoV1 {
+                email: email.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    db.register::<CiEvoV2>();
+    db.apply_schemas().await.unwrap();
+    let found = CiEvoV2::query()
+        .filter(CiEvoV2::EMAIL.eq("old@ROW.org"))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(found, 2);
+    // Applying again finds nothing left to fill.
+    db.apply_schemas().await.unwrap();
+    assert_eq!(CiEvoV2::query().count(db).await.unwrap(), 3);
+}
