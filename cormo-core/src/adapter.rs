@@ -28,6 +28,11 @@ pub struct Capabilities {
     pub isolation_levels: &'static [IsolationLevel],
     /// Fractional-second digits a stored date keeps (6 on SQL, 3 on MongoDB).
     pub datetime_precision: u32,
+    /// `insert_many` of rows holding at most this many values in all is
+    /// one statement, so it is atomic without a transaction (SQL's
+    /// multi-row `INSERT`). `None` where a batch is not atomic (MongoDB's
+    /// `insertMany` keeps the documents before a failing one).
+    pub atomic_insert_values: Option<usize>,
 }
 
 /// Transaction isolation levels (CORMO's four).

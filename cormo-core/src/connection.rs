@@ -508,8 +508,21 @@ impl<'a> Session<'a> {
         } else {
             rows
         };
-        let check = self.checks_parents();
         let rules = self.conn.rules();
+        let check =
+            self.checks_parents() && integrity::child_rules(&rules, schema).next().is_some();
+        // One multi-row INSERT is atomic by itself: no BEGIN / COMMIT.
+        let one_statement = match self.conn.capabilities().atomic_insert_values {
+            Some(most) if !schema.columns.is_empty() => rows.len() * schema.columns.len() <= most,
+            _ => rows.len() == 1,
+        };
+        if !check && one_statement {
+            let slot = self.slot().await?;
+            let r = self
+                .bounded(self.adapter().insert_many(slot, schema, rows))
+                .await;
+            return self.noted(fold::unshadowed(schema, r));
+        }
         let r = atomically!(self, |s| {
             if check {
                 for values in rows {

@@ -69,6 +69,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
                 &[]
             },
             datetime_precision: 3,
+            atomic_insert_values: None,
         },
         statement_timeout: opts.statement_timeout,
     };

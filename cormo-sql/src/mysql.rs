@@ -158,6 +158,7 @@ impl Backend for MySqlBackend {
             transactions: true,
             savepoints: true,
             datetime_precision: 6,
+            atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
             isolation_levels: ALL_ISOLATION_LEVELS,
         }
     }

@@ -139,16 +139,21 @@ impl RowReader for Reader<'_> {
         self.0.try_get(idx).map_err(decode_err)
     }
     fn get_i64(&mut self, idx: usize) -> Result<Option<i64>> {
-        // INTEGER columns are INT4; PostgreSQL types are strict.
-        match self.0.try_get::<Option<i64>, _>(idx) {
-            Ok(v) => Ok(v),
-            Err(sqlx::Error::ColumnDecode { .. }) => self
-                .0
-                .try_get::<Option<i32>, _>(idx)
-                .map(|v| v.map(i64::from))
-                .map_err(decode_err),
-            Err(e) => Err(decode_err(e)),
+        // PostgreSQL's integer types are strict: an INTEGER (INT4) column,
+        // common in tables cormo did not create, does not decode as i64.
+        // Pick the decoder from the column's type rather than trying INT8
+        // first, which would build a mismatch error per value.
+        use sqlx::{TypeInfo, ValueRef};
+        let raw = self.0.try_get_raw(idx).map_err(decode_err)?;
+        if raw.is_null() {
+            return Ok(None);
         }
+        let int = match raw.type_info().name() {
+            "INT4" => self.0.try_get::<i32, _>(idx).map(i64::from),
+            "INT2" => self.0.try_get::<i16, _>(idx).map(i64::from),
+            _ => self.0.try_get::<i64, _>(idx),
+        };
+        int.map(Some).map_err(decode_err)
     }
     fn get_f64(&mut self, idx: usize) -> Result<Option<f64>> {
         self.0.try_get(idx).map_err(decode_err)
@@ -181,6 +186,7 @@ impl Backend for PgBackend {
             transactions: true,
             savepoints: true,
             datetime_precision: 6,
+            atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
             isolation_levels: ALL_ISOLATION_LEVELS,
         }
     }

@@ -146,6 +146,7 @@ impl Backend for SqliteBackend {
             transactions: true,
             savepoints: true,
             datetime_precision: 6,
+            atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
             isolation_levels: &[IsolationLevel::Serializable],
         }
     }

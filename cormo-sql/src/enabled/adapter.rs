@@ -95,6 +95,11 @@ fn sql_tx<DB: Database>(raw: &mut (dyn Any + Send)) -> Result<&mut SqlTx<DB>> {
         .ok_or(Error::TransactionFinished)
 }
 
+/// Most values one multi-row `INSERT` binds: well under every driver's
+/// bind-parameter limit (SQLite 32 766, PostgreSQL and MySQL 65 535).
+/// Core relies on a batch this small being one atomic statement.
+pub const INSERT_BATCH_VALUES: usize = 30_000;
+
 /// SQL backends have integer ids only.
 pub(crate) fn int_id(id: RecordId) -> Result<i64> {
     id.as_i64().ok_or_else(|| Error::InvalidId {
@@ -342,8 +347,7 @@ where
             }
             return Ok(ids);
         }
-        // Stay well under every driver's bind-parameter limit.
-        let per_chunk = (30_000 / schema.columns.len()).max(1);
+        let per_chunk = (INSERT_BATCH_VALUES / schema.columns.len()).max(1);
         let mut ids = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(per_chunk) {
             let sql = render::insert_many(B::DIALECT, schema, chunk);

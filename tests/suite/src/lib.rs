@@ -57,6 +57,7 @@ suite_tests! {
     records::unique_violation_is_duplicated,
     records::apply_schemas_is_idempotent,
     records::create_many_returns_ids_in_order,
+    records::create_many_is_all_or_nothing,
     records::apply_schemas_evolves_deployed_tables,
     records::strings_text_and_defaults,
     records::multi_column_unique_index,

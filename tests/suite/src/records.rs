@@ -472,3 +472,50 @@ pub async fn multi_column_unique_index(db: &Connection) {
     // Applying again finds the indexes by name and creates nothing.
     db.apply_schemas().await.unwrap();
 }
+
+/// `create_many` is all or nothing, whether it is one statement (a
+/// multi-row INSERT, atomic by itself) or several (a batch larger than one
+/// statement takes, and MongoDB's `insertMany`, run in a transaction).
+pub async fn create_many_is_all_or_nothing(db: &Connection) {
+    db.register::<Sample>();
+    db.apply_schemas().await.unwrap();
+    let code = |c: String| Sample {
+        code: Some(c),
+        ..Default::default()
+    };
+    Sample::create(db, code("taken".into())).await.unwrap();
+    let small: Vec<Sample> = ["a", "b", "taken", "c"]
+        .into_iter()
+        .map(|c| code(c.into()))
+        .collect();
+    let err = Sample::create_many(db, small).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Duplicated { key } if key == "code"),
+        "{err:?}"
+    );
+    assert_eq!(Sample::query().count(db).await.unwrap(), 1);
+
+    // More values than one INSERT binds: the duplicate is in the last
+    // statement, after the first has run. (The MongoDB test server is slow;
+    // the small batch above already spans its documents.)
+    let rows = if db.capabilities().backend == "mongodb" {
+        50
+    } else {
+        30_000 / Sample::schema().columns.len() + 50
+    };
+    let mut big: Vec<Sample> = (0..rows).map(|i| code(format!("c{i}"))).collect();
+    big.push(code("taken".into()));
+    let err = Sample::create_many(db, big).await.unwrap_err();
+    assert!(matches!(&err, Error::Duplicated { .. }), "{err:?}");
+    assert_eq!(Sample::query().count(db).await.unwrap(), 1);
+
+    // Inside a caller's transaction it aborts that transaction.
+    if db.capabilities().transactions {
+        let tx = db.begin().await.unwrap();
+        let batch = vec![code("x".into()), code("taken".into())];
+        let err = Sample::create_many(&tx, batch).await.unwrap_err();
+        assert!(matches!(&err, Error::Duplicated { .. }), "{err:?}");
+        tx.rollback().await.unwrap();
+    }
+    assert_eq!(Sample::query().count(db).await.unwrap(), 1);
+}
