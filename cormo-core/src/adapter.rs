@@ -44,6 +44,18 @@ pub enum IsolationLevel {
     Serializable,
 }
 
+/// What a transaction is for, so a backend can take its locks early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxIntent {
+    /// A caller's transaction: it may only read.
+    Any,
+    /// One of cormo's own multi-step writes (checked increments, emulated
+    /// integrity, a `create_many` of several statements). SQLite takes the
+    /// write lock at `BEGIN` (`BEGIN IMMEDIATE`), so the transaction waits
+    /// for another writer instead of failing at its first write.
+    Write,
+}
+
 /// A backend's transaction state, owned by a [`crate::Transaction`] and handed
 /// back to the adapter for each operation inside it. `None` once finished.
 pub type TxSlot = tokio::sync::Mutex<Option<Box<dyn Any + Send>>>;
@@ -161,7 +173,11 @@ pub trait Adapter: Send + Sync + 'static {
     }
 
     /// Starts a transaction.
-    async fn begin(&self, isolation: Option<IsolationLevel>) -> Result<Box<dyn Any + Send>>;
+    async fn begin(
+        &self,
+        isolation: Option<IsolationLevel>,
+        intent: TxIntent,
+    ) -> Result<Box<dyn Any + Send>>;
     async fn commit(&self, tx: Box<dyn Any + Send>) -> Result<()>;
     async fn rollback(&self, tx: Box<dyn Any + Send>) -> Result<()>;
 

@@ -4,7 +4,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::adapter::{Adapter, Capabilities, IsolationLevel, RowSink, Select, TxSlot};
+use crate::adapter::{Adapter, Capabilities, IsolationLevel, RowSink, Select, TxIntent, TxSlot};
 use crate::cond::Assign;
 use crate::error::{Error, Result};
 use crate::fold::{self, Folded};
@@ -209,13 +209,13 @@ impl Connection {
 
     /// Starts a transaction; it rolls back if dropped without `commit`.
     pub async fn begin(&self) -> Result<Transaction> {
-        Transaction::start(self.clone(), None).await
+        Transaction::start(self.clone(), None, TxIntent::Any).await
     }
 
     /// Starts a transaction with an isolation level. A level the backend
     /// cannot honour is an [`Error::Unsupported`].
     pub async fn begin_with(&self, level: IsolationLevel) -> Result<Transaction> {
-        Transaction::start(self.clone(), Some(level)).await
+        Transaction::start(self.clone(), Some(level), TxIntent::Any).await
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
@@ -678,7 +678,9 @@ impl<'a> Session<'a> {
         if self.tx.is_some() || !self.conn.capabilities().transactions {
             return Ok(None);
         }
-        self.conn.begin().await.map(Some)
+        Transaction::start(self.conn.clone(), None, TxIntent::Write)
+            .await
+            .map(Some)
     }
 }
 

@@ -18,6 +18,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::adapter::TxIntent;
 use crate::adapter::{Adapter, IsolationLevel, TxSlot};
 use crate::connection::{Connection, Executor, Session};
 use crate::error::{Error, Result};
@@ -199,7 +200,11 @@ impl std::fmt::Debug for Transaction {
 }
 
 impl Transaction {
-    pub(crate) async fn start(conn: Connection, level: Option<IsolationLevel>) -> Result<Self> {
+    pub(crate) async fn start(
+        conn: Connection,
+        level: Option<IsolationLevel>,
+        intent: TxIntent,
+    ) -> Result<Self> {
         let caps = conn.capabilities();
         if !caps.transactions {
             return Err(Error::Unsupported {
@@ -215,7 +220,7 @@ impl Transaction {
                 });
             }
         }
-        let raw = conn.adapter().begin(level).await?;
+        let raw = conn.adapter().begin(level, intent).await?;
         let shared = Arc::new(TxShared {
             slot: tokio::sync::Mutex::new(Some(raw)),
             frames: Mutex::new(vec![Frame {

@@ -468,7 +468,11 @@ impl Adapter for MongoAdapter {
         Ok(r.matched_count > 0)
     }
 
-    async fn begin(&self, level: Option<IsolationLevel>) -> Result<Box<dyn Any + Send>> {
+    async fn begin(
+        &self,
+        level: Option<IsolationLevel>,
+        _intent: cormo_core::TxIntent,
+    ) -> Result<Box<dyn Any + Send>> {
         let map = |e| errors::map(e, None);
         let mut s = self.db.client().start_session().await.map_err(map)?;
         let mut opts = TransactionOptions::default();

@@ -178,7 +178,10 @@ impl Backend for MySqlBackend {
         }
     }
 
-    fn begin_statement(level: Option<IsolationLevel>) -> Option<BeginWith> {
+    fn begin_statement(
+        level: Option<IsolationLevel>,
+        _intent: cormo_core::TxIntent,
+    ) -> Option<BeginWith> {
         // MySQL sets the level for the next transaction, before it starts.
         level.map(|l| {
             BeginWith::Before(match l {

@@ -206,7 +206,10 @@ impl Backend for PgBackend {
         }
     }
 
-    fn begin_statement(level: Option<IsolationLevel>) -> Option<BeginWith> {
+    fn begin_statement(
+        level: Option<IsolationLevel>,
+        _intent: cormo_core::TxIntent,
+    ) -> Option<BeginWith> {
         level.map(|l| {
             BeginWith::Replace(match l {
                 IsolationLevel::ReadUncommitted => "BEGIN ISOLATION LEVEL READ UNCOMMITTED",

@@ -166,9 +166,16 @@ impl Backend for SqliteBackend {
         }
     }
 
-    fn begin_statement(_level: Option<IsolationLevel>) -> Option<BeginWith> {
+    fn begin_statement(
+        _level: Option<IsolationLevel>,
+        intent: cormo_core::TxIntent,
+    ) -> Option<BeginWith> {
         // SQLite transactions are serializable; core admits no other level.
-        None
+        // A deferred transaction that reads, then writes while another
+        // connection writes, fails at once (SQLite's deadlock avoidance);
+        // cormo's own writing transactions take the write lock up front
+        // and wait for it instead.
+        (intent == cormo_core::TxIntent::Write).then_some(BeginWith::Replace("BEGIN IMMEDIATE"))
     }
     /// SQLite has no server to stop a statement; what blocks a caller is
     /// waiting for another connection's write lock, so the limit is the

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
 use cormo_core::{
     Adapter, Assign, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
-    RowSink, Select, TxSlot, Value,
+    RowSink, Select, TxIntent, TxSlot, Value,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool};
@@ -437,9 +437,13 @@ where
             .rows)
     }
 
-    async fn begin(&self, level: Option<IsolationLevel>) -> Result<Box<dyn Any + Send>> {
+    async fn begin(
+        &self,
+        level: Option<IsolationLevel>,
+        intent: TxIntent,
+    ) -> Result<Box<dyn Any + Send>> {
         let map = |e| errors::map(B::DIALECT, None, Op::Read, e);
-        let tx: SqlTx<B::DB> = match B::begin_statement(level) {
+        let tx: SqlTx<B::DB> = match B::begin_statement(level, intent) {
             None => self.pool.begin().await.map_err(map)?,
             Some(BeginWith::Replace(stmt)) => self.pool.begin_with(stmt).await.map_err(map)?,
             Some(BeginWith::Before(stmt)) => {

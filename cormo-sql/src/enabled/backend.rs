@@ -1,7 +1,7 @@
 //! The few things each sqlx driver does its own way. The generic adapter
 //! (`adapter.rs`) does everything else once.
 
-use cormo_core::{Capabilities, IsolationLevel, Result, RowReader, RowSink, Value};
+use cormo_core::{Capabilities, IsolationLevel, Result, RowReader, RowSink, TxIntent, Value};
 use futures_util::TryStreamExt;
 use sqlx::{AssertSqlSafe, Database, IntoArguments};
 
@@ -35,7 +35,7 @@ pub trait Backend: Send + Sync + Sized + 'static {
 
     /// The statement that starts a transaction at `level`, run before
     /// `BEGIN` (MySQL) or as the begin statement itself (others).
-    fn begin_statement(level: Option<IsolationLevel>) -> Option<BeginWith>;
+    fn begin_statement(level: Option<IsolationLevel>, intent: TxIntent) -> Option<BeginWith>;
 
     /// How this dialect gives one statement its time limit: a prefix on
     /// its text, or statements to run before and after it.
@@ -61,8 +61,8 @@ pub const ALL_ISOLATION_LEVELS: &[IsolationLevel] = &[
 ];
 
 /// How a transaction with an isolation level starts.
-// PostgreSQL replaces `BEGIN`, MySQL runs a statement first; SQLite uses neither.
-#[cfg_attr(not(all(feature = "postgres", feature = "mysql")), allow(dead_code))]
+// PostgreSQL and SQLite replace `BEGIN`, MySQL runs a statement first.
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
 pub enum BeginWith {
     /// Use this statement instead of `BEGIN`.
     Replace(&'static str),

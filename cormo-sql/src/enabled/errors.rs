@@ -14,9 +14,15 @@ pub enum Op {
     Schema,
 }
 
+/// SQLITE_BUSY and its extended codes (261 recovery, 517 snapshot).
+fn is_busy(code: &str) -> bool {
+    matches!(code, "5" | "261" | "517")
+}
+
 /// True for the error a database gives when it stopped a statement at its
 /// time limit: PostgreSQL's query_canceled, MariaDB's max_statement_time
-/// (MySQL's max_execution_time), SQLite's busy timeout running out.
+/// (MySQL's max_execution_time); on SQLite, SQLITE_BUSY, which is a
+/// timeout only when the statement waited out its busy timeout.
 pub fn is_timeout(d: Dialect, e: &sqlx::Error) -> bool {
     let sqlx::Error::Database(db) = e else {
         return false;
@@ -25,8 +31,7 @@ pub fn is_timeout(d: Dialect, e: &sqlx::Error) -> bool {
     match d {
         Dialect::Postgres => code == "57014",
         Dialect::Mysql => code == "1969" || code == "3024",
-        // SQLITE_BUSY and its extended codes (261, 517).
-        Dialect::Sqlite => matches!(code.as_str(), "5" | "261" | "517"),
+        Dialect::Sqlite => is_busy(&code),
     }
 }
 
@@ -41,7 +46,16 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed
         | sqlx::Error::Configuration(_) => {
-            let message = format!("{}: {e}", d.name());
+            let mut message = format!("{}: {e}", d.name());
+            if d == Dialect::Sqlite && matches!(e, sqlx::Error::PoolTimedOut) {
+                // The usual cause: using the connection while a transaction
+                // holds the only connection of an in-memory database.
+                message.push_str(
+                    " (an in-memory SQLite database has a single connection: \
+                     is an open transaction holding it? Run the operation on \
+                     the transaction, or use a file database)",
+                );
+            }
             return Error::connection(message, e);
         }
         sqlx::Error::RowNotFound => return Error::NotFound { model },
@@ -76,6 +90,14 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
         ErrorKind::NotNullViolation => Error::Validation {
             column: null_column(d, &message).unwrap_or_else(|| "column".to_owned()),
             message: "is required".to_owned(),
+        },
+        // SQLITE_BUSY: another connection holds the write lock, and either
+        // the busy timeout ran out or SQLite refused to wait (a read
+        // transaction that then writes). Retrying the transaction may work.
+        _ if d == Dialect::Sqlite && is_busy(&code) => Error::Conflict {
+            message: format!(
+                "sqlite error {code}: {message} (another connection is writing; retry the transaction)"
+            ),
         },
         _ if matches!(code.as_str(), "40001" | "40P01" | "1213" | "1205") => Error::Conflict {
             message: format!("{} error {code}: {message}", d.name()),

@@ -4,12 +4,13 @@
 //! timeout. Each dialect says in [`Backend::bound`] how it applies one
 //! statement's limit; this file runs the statement inside that.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cormo_core::{Error, Result, RowSink};
 use sqlx::{Database, IntoArguments};
 
 use crate::enabled::backend::{self, Backend, Done, MapErr};
+use crate::enabled::dialect::Dialect;
 use crate::enabled::errors;
 use crate::enabled::render::Sql;
 
@@ -61,13 +62,19 @@ pub fn resolve(this: Option<Duration>, default: Option<Duration>, in_tx: bool) -
     })
 }
 
+/// Maps a statement's error, as `Timeout` when the database stopped it at
+/// its limit. SQLite says "busy" both when the busy timeout ran out and
+/// when it refused to wait at all (a deferred transaction upgrading its
+/// lock); only the first is a timeout, the second stays a `Conflict`.
 fn timed_out(
-    d: crate::enabled::dialect::Dialect,
+    d: Dialect,
     limit: Duration,
+    started: Instant,
     map: MapErr<'_>,
 ) -> impl Fn(sqlx::Error) -> Error + Send + Sync + '_ {
     move |e| {
-        if errors::is_timeout(d, &e) {
+        let waited = started.elapsed() >= limit.mul_f32(0.9);
+        if errors::is_timeout(d, &e) && (d != Dialect::Sqlite || waited) {
             Error::Timeout { after: limit }
         } else {
             map(e)
@@ -90,7 +97,7 @@ where
         return backend::execute::<B>(conn, sql, map).await;
     };
     let around = B::bound(&mut sql, &limit)?;
-    let map = timed_out(B::DIALECT, limit.limit, map);
+    let map = timed_out(B::DIALECT, limit.limit, Instant::now(), map);
     if let Some(before) = around.before {
         backend::execute::<B>(conn, before, &map).await?;
     }
@@ -114,7 +121,7 @@ where
         return backend::fetch::<B>(conn, sql, sink, map).await;
     };
     let around = B::bound(&mut sql, &limit)?;
-    let map = timed_out(B::DIALECT, limit.limit, map);
+    let map = timed_out(B::DIALECT, limit.limit, Instant::now(), map);
     if let Some(before) = around.before {
         backend::execute::<B>(conn, before, &map).await?;
     }

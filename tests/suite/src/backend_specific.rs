@@ -121,3 +121,70 @@ pub async fn mongodb_slow_read_stops_at_max_time(db: &Connection) {
         .unwrap();
     assert_eq!(n, 111);
 }
+
+/// SQLite has one writer at a time. cormo's own writing transactions (a
+/// checked increment here) wait for the write lock; a caller's transaction
+/// that reads and then writes while another connection writes gets a
+/// typed, retryable `Conflict` at once (SQLite refuses to wait there),
+/// not a `Timeout`, whatever its time limit.
+pub async fn sqlite_single_writer(db: &Connection) {
+    use super::models::User;
+    use std::time::{Duration, Instant};
+    db.register::<User>();
+    db.apply_schemas().await.unwrap();
+    let user = |name: &str| User {
+        name: name.into(),
+        ..Default::default()
+    };
+    User::create(db, user("a")).await.unwrap();
+
+    // A checked increment waits for the other writer to commit.
+    let holder = db.begin().await.unwrap();
+    User::create(&holder, user("held")).await.unwrap();
+    let commit = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        holder.commit().await
+    });
+    let started = Instant::now();
+    let n = User::query()
+        .filter(User::NAME.eq("a"))
+        .timeout(Duration::from_secs(10))
+        .update(db, [User::AGE.inc(1)])
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
+    commit.await.unwrap().unwrap();
+    assert_eq!(User::query().count(db).await.unwrap(), 2);
+
+    // Read, then write, while another connection writes: a conflict now.
+    let holder = db.begin().await.unwrap();
+    User::create(&holder, user("held again")).await.unwrap();
+    let tx = db.begin().await.unwrap();
+    assert_eq!(User::query().count(&tx).await.unwrap(), 2);
+    let started = Instant::now();
+    let err = User::query()
+        .filter(User::NAME.eq("a"))
+        .timeout(Duration::from_secs(10))
+        .update(&tx, [User::AGE.set(5)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    tx.rollback().await.unwrap();
+    holder.rollback().await.unwrap();
+    let a = User::query()
+        .filter(User::NAME.eq("a"))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(a[0].age, 1);
+}

@@ -112,4 +112,5 @@ suite_tests! {
     backend_specific::mongodb_concurrent_delete_parent_and_create_child if MongoDb,
     backend_specific::mongodb_json_values_are_data if MongoDb,
     backend_specific::mongodb_slow_read_stops_at_max_time if MongoDb,
+    backend_specific::sqlite_single_writer if Sqlite,
 }

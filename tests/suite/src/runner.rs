@@ -32,6 +32,8 @@ pub enum Requires {
     NoSavepoints,
     /// A MongoDB-only check (a documented backend difference).
     MongoDb,
+    /// A SQLite-only check (a documented backend difference).
+    Sqlite,
     /// A write blocked behind another transaction's lock ends at its time
     /// limit. Every SQL backend and mongod do (`maxTimeMS`); SecantusDB,
     /// the MongoDB stand-in CI runs, retries such a write forever and
@@ -52,6 +54,7 @@ impl Requires {
             Requires::Savepoints => caps.savepoints,
             Requires::NoSavepoints => !caps.savepoints,
             Requires::MongoDb => caps.backend == "mongodb",
+            Requires::Sqlite => caps.backend == "sqlite",
             Requires::BlockedWritesStopAtTheLimit => {
                 caps.backend != "mongodb"
                     || std::env::var(MONGODB_SERVER_VAR).is_ok_and(|s| s == "mongod")

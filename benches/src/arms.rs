@@ -1,0 +1,505 @@
+//! The arms on each backend, and what each workload runs in each arm.
+
+use std::time::{Duration, Instant};
+
+use cormo::prelude::*;
+use futures_util::TryStreamExt;
+use mongodb::bson::{doc, Document};
+use sqlx::Connection as _;
+
+use crate::{Workload, SEEDED, SEEDED_SLOW};
+
+/// The users table of diesel_bench.
+#[derive(Model, Debug, Default, Clone)]
+#[cormo(table = "bench_users")]
+pub struct BenchUser {
+    pub id: Id,
+    pub name: String,
+    pub hair_color: Option<String>,
+}
+
+/// Where inserted users go (emptied between rounds).
+#[derive(Model, Debug, Default, Clone)]
+#[cormo(table = "bench_inserts")]
+pub struct BenchInsert {
+    pub id: Id,
+    pub name: String,
+    pub hair_color: Option<String>,
+}
+
+/// A loaded user, as every arm returns it for the equality check.
+type Row = (String, Option<String>);
+
+fn seed_user(i: usize) -> (String, Option<String>) {
+    let hair = (i % 2 == 0).then(|| "black".to_owned());
+    (format!("User {i}"), hair)
+}
+
+fn new_users(n: usize) -> Vec<(String, Option<String>)> {
+    (0..n)
+        .map(|i| (format!("New {i}"), Some("brown".to_owned())))
+        .collect()
+}
+
+fn env_url(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.to_owned())
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let start = base.find("://").map_or(0, |i| i + 3);
+    let end = base[start..].find('/').map_or(base.len(), |i| start + i);
+    let mut out = format!("{}/{db}", &base[..end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+const BENCH_DB: &str = "cormo_bench";
+
+/// The raw SQL each dialect's raw arms run: the same statements cormo
+/// sends, written by hand.
+macro_rules! sql_backend {
+    ($name:ident, $conn:ty, $pool:ty, $p1:literal, $returning:literal, $ph:expr) => {
+        pub struct $name {
+            bare: $conn,
+            pool: $pool,
+            cormo: cormo::Connection,
+        }
+
+        impl $name {
+            async fn raw_load<'e, E>(e: E, n: usize) -> Vec<Row>
+            where
+                E: sqlx::Executor<'e, Database = <$conn as sqlx::Connection>::Database>,
+            {
+                let sql = concat!(
+                    "SELECT id, name, hair_color FROM bench_users ORDER BY id LIMIT ",
+                    $p1
+                );
+                let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(sql)
+                    .bind(n as i64)
+                    .fetch_all(e)
+                    .await
+                    .expect("raw load");
+                rows.into_iter().map(|(_, n, h)| (n, h)).collect()
+            }
+
+            async fn raw_insert<'e, E>(e: E, users: &[(String, Option<String>)]) -> usize
+            where
+                E: sqlx::Executor<'e, Database = <$conn as sqlx::Connection>::Database>,
+            {
+                let mut sql = String::from("INSERT INTO bench_inserts (name, hair_color) VALUES ");
+                for i in 0..users.len() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&$ph(2 * i + 1, 2 * i + 2));
+                }
+                if $returning {
+                    sql.push_str(" RETURNING id");
+                }
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (name, hair) in users {
+                    q = q.bind(name.clone()).bind(hair.clone());
+                }
+                if $returning {
+                    q.fetch_all(e).await.expect("raw insert").len()
+                } else {
+                    q.execute(e).await.expect("raw insert").rows_affected() as usize
+                }
+            }
+
+            async fn run(&mut self, arm: usize, w: Workload) -> usize {
+                match (arm, w) {
+                    (0, Workload::Load(n)) => Self::raw_load(&mut self.bare, n).await.len(),
+                    (1, Workload::Load(n)) => Self::raw_load(&self.pool, n).await.len(),
+                    (2, Workload::Load(n)) => cormo_load(&self.cormo, n).await.len(),
+                    (0, Workload::Insert(n)) => {
+                        Self::raw_insert(&mut self.bare, &new_users(n)).await
+                    }
+                    (1, Workload::Insert(n)) => Self::raw_insert(&self.pool, &new_users(n)).await,
+                    (_, Workload::Insert(n)) => cormo_insert(&self.cormo, n).await,
+                    _ => unreachable!("three arms"),
+                }
+            }
+
+            async fn loads(&mut self, n: usize) -> Vec<Vec<Row>> {
+                vec![
+                    Self::raw_load(&mut self.bare, n).await,
+                    Self::raw_load(&self.pool, n).await,
+                    cormo_load(&self.cormo, n).await,
+                ]
+            }
+
+            async fn reset(&mut self) {
+                BenchInsert::query()
+                    .delete(&self.cormo)
+                    .await
+                    .expect("reset");
+            }
+        }
+    };
+}
+
+fn q_ph(_a: usize, _b: usize) -> String {
+    "(?, ?)".to_owned()
+}
+
+fn pg_ph(a: usize, b: usize) -> String {
+    format!("(${a}, ${b})")
+}
+
+sql_backend!(
+    SqliteArms,
+    sqlx::SqliteConnection,
+    sqlx::SqlitePool,
+    "?",
+    true,
+    q_ph
+);
+sql_backend!(PgArms, sqlx::PgConnection, sqlx::PgPool, "$1", true, pg_ph);
+sql_backend!(
+    MySqlArms,
+    sqlx::MySqlConnection,
+    sqlx::MySqlPool,
+    "?",
+    false,
+    q_ph
+);
+
+async fn cormo_load(db: &cormo::Connection, n: usize) -> Vec<Row> {
+    BenchUser::query()
+        .order_by(BenchUser::ID.asc())
+        .limit(n as u64)
+        .all(db)
+        .await
+        .expect("cormo load")
+        .into_iter()
+        .map(|u| (u.name, u.hair_color))
+        .collect()
+}
+
+async fn cormo_insert(db: &cormo::Connection, n: usize) -> usize {
+    let users = new_users(n)
+        .into_iter()
+        .map(|(name, hair_color)| BenchInsert {
+            name,
+            hair_color,
+            ..Default::default()
+        })
+        .collect();
+    BenchInsert::create_many(db, users)
+        .await
+        .expect("cormo insert")
+        .len()
+}
+
+/// cormo makes the tables (the same DDL for every arm) and seeds `rows`
+/// users, in batches the slow MongoDB test server takes without stalling.
+async fn cormo_setup(db: &cormo::Connection, rows: usize) {
+    db.register::<BenchUser>().register::<BenchInsert>();
+    db.drop_all_models().await.ok();
+    db.apply_schemas().await.expect("schema");
+    let users: Vec<BenchUser> = (0..rows)
+        .map(|i| {
+            let (name, hair_color) = seed_user(i);
+            BenchUser {
+                name,
+                hair_color,
+                ..Default::default()
+            }
+        })
+        .collect();
+    for batch in users.chunks(500) {
+        BenchUser::create_many(db, batch.to_vec())
+            .await
+            .expect("seed");
+    }
+}
+
+/// The raw `mongodb` driver and cormo on one database.
+pub struct MongoArms {
+    users: mongodb::Collection<Document>,
+    inserts: mongodb::Collection<Document>,
+    cormo: cormo::Connection,
+}
+
+impl MongoArms {
+    async fn raw_load(&self, n: usize) -> Vec<Row> {
+        let mut cursor = self
+            .users
+            .find(doc! {})
+            .sort(doc! { "_id": 1 })
+            .limit(n as i64)
+            .await
+            .expect("raw find");
+        let mut out = Vec::with_capacity(n);
+        while let Some(d) = cursor.try_next().await.expect("raw cursor") {
+            let name = d.get_str("name").expect("name").to_owned();
+            let hair = d.get_str("hair_color").ok().map(str::to_owned);
+            out.push((name, hair));
+        }
+        out
+    }
+
+    async fn raw_insert(&self, n: usize) -> usize {
+        let docs: Vec<Document> = new_users(n)
+            .into_iter()
+            .map(|(name, hair)| doc! { "name": name, "hair_color": hair })
+            .collect();
+        self.inserts
+            .insert_many(docs)
+            .await
+            .expect("raw insert")
+            .inserted_ids
+            .len()
+    }
+
+    async fn run(&mut self, arm: usize, w: Workload) -> usize {
+        match (arm, w) {
+            (0, Workload::Load(n)) => self.raw_load(n).await.len(),
+            (_, Workload::Load(n)) => cormo_load(&self.cormo, n).await.len(),
+            (0, Workload::Insert(n)) => self.raw_insert(n).await,
+            (_, Workload::Insert(n)) => cormo_insert(&self.cormo, n).await,
+        }
+    }
+}
+
+enum Arms {
+    Sqlite(SqliteArms),
+    Postgres(PgArms),
+    Mysql(MySqlArms),
+    Mongo(MongoArms),
+}
+
+/// One backend's arms.
+pub struct ArmSet {
+    /// Arm names; the first is the baseline.
+    pub names: Vec<&'static str>,
+    /// MongoDB's test server is a Python program: fewer, smaller runs.
+    pub slow_server: bool,
+    arms: Arms,
+}
+
+const SQL_ARMS: [&str; 3] = ["raw sqlx, bare connection", "raw sqlx, Pool", "cormo"];
+
+impl ArmSet {
+    pub async fn open(backend: &str) -> ArmSet {
+        let (names, slow_server, arms) = match backend {
+            "sqlite" => {
+                // In memory, one database per arm, seeded alike.
+                let cormo = cormo::connect("sqlite::memory:").await.expect("cormo");
+                cormo_setup(&cormo, SEEDED).await;
+                let mut bare = sqlx::SqliteConnection::connect("sqlite::memory:")
+                    .await
+                    .expect("bare");
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect("sqlite::memory:")
+                    .await
+                    .expect("pool");
+                for_raw_sqlite(&mut bare).await;
+                let mut c = pool.acquire().await.expect("pool conn");
+                for_raw_sqlite(&mut c).await;
+                drop(c);
+                (
+                    SQL_ARMS.to_vec(),
+                    false,
+                    Arms::Sqlite(SqliteArms { bare, pool, cormo }),
+                )
+            }
+            "postgres" => {
+                let admin = env_url(
+                    "CORMO_TEST_POSTGRES_URL",
+                    "postgres://postgres@127.0.0.1:5432/test",
+                );
+                let mut a = sqlx::PgConnection::connect(&admin).await.expect("admin");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"
+                )))
+                .execute(&mut a)
+                .await
+                .expect("drop");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {BENCH_DB}")))
+                    .execute(&mut a)
+                    .await
+                    .expect("create");
+                let url = with_database(&admin, BENCH_DB);
+                let cormo = cormo::connect(&url).await.expect("cormo");
+                cormo_setup(&cormo, SEEDED).await;
+                let bare = sqlx::PgConnection::connect(&url).await.expect("bare");
+                let pool = sqlx::PgPool::connect(&url).await.expect("pool");
+                (
+                    SQL_ARMS.to_vec(),
+                    false,
+                    Arms::Postgres(PgArms { bare, pool, cormo }),
+                )
+            }
+            "mysql" => {
+                let admin = env_url("CORMO_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test");
+                let mut a = sqlx::MySqlConnection::connect(&admin).await.expect("admin");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {BENCH_DB}"
+                )))
+                .execute(&mut a)
+                .await
+                .expect("drop");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {BENCH_DB}")))
+                    .execute(&mut a)
+                    .await
+                    .expect("create");
+                let url = with_database(&admin, BENCH_DB);
+                let cormo = cormo::connect(&url).await.expect("cormo");
+                cormo_setup(&cormo, SEEDED).await;
+                let bare = sqlx::MySqlConnection::connect(&url).await.expect("bare");
+                let pool = sqlx::MySqlPool::connect(&url).await.expect("pool");
+                (
+                    SQL_ARMS.to_vec(),
+                    false,
+                    Arms::Mysql(MySqlArms { bare, pool, cormo }),
+                )
+            }
+            "mongodb" => {
+                let base = env_url(
+                    "CORMO_TEST_MONGODB_URL",
+                    "mongodb://127.0.0.1:27017/?directConnection=true",
+                );
+                let url = with_database(&base, BENCH_DB);
+                let cormo = cormo::connect(&url).await.expect("cormo");
+                cormo_setup(&cormo, SEEDED_SLOW).await;
+                let client = mongodb::Client::with_uri_str(&url).await.expect("client");
+                let db = client.database(BENCH_DB);
+                (
+                    vec!["raw mongodb driver", "cormo"],
+                    true,
+                    Arms::Mongo(MongoArms {
+                        users: db.collection("bench_users"),
+                        inserts: db.collection("bench_inserts"),
+                        cormo,
+                    }),
+                )
+            }
+            other => panic!("unknown backend {other:?}"),
+        };
+        ArmSet {
+            names,
+            slow_server,
+            arms,
+        }
+    }
+
+    async fn run(&mut self, arm: usize, w: Workload) -> usize {
+        match &mut self.arms {
+            Arms::Sqlite(a) => a.run(arm, w).await,
+            Arms::Postgres(a) => a.run(arm, w).await,
+            Arms::Mysql(a) => a.run(arm, w).await,
+            Arms::Mongo(a) => a.run(arm, w).await,
+        }
+    }
+
+    /// Time for `reps` runs of `w` in `arm`.
+    pub async fn time(&mut self, arm: usize, w: Workload, reps: usize) -> Duration {
+        let start = Instant::now();
+        for _ in 0..reps {
+            std::hint::black_box(self.run(arm, w).await);
+        }
+        start.elapsed()
+    }
+
+    /// Every arm gives the same answer before anything is timed.
+    pub async fn check_equal(&mut self, w: Workload) {
+        match w {
+            Workload::Load(n) => {
+                let outputs = match &mut self.arms {
+                    Arms::Sqlite(a) => a.loads(n).await,
+                    Arms::Postgres(a) => a.loads(n).await,
+                    Arms::Mysql(a) => a.loads(n).await,
+                    Arms::Mongo(a) => vec![a.raw_load(n).await, cormo_load(&a.cormo, n).await],
+                };
+                let seeded = if self.slow_server {
+                    SEEDED_SLOW
+                } else {
+                    SEEDED
+                };
+                let expected: Vec<Row> = (0..n.min(seeded)).map(seed_user).collect();
+                for (arm, out) in outputs.iter().enumerate() {
+                    assert_eq!(out, &expected, "{} differs on {w:?}", self.names[arm]);
+                }
+            }
+            Workload::Insert(n) => {
+                for arm in 0..self.names.len() {
+                    let inserted = self.run(arm, w).await;
+                    assert_eq!(
+                        inserted, n,
+                        "{} inserted {inserted} of {n}",
+                        self.names[arm]
+                    );
+                    let stored = match &self.arms {
+                        Arms::Sqlite(_) => n, // one database per arm, checked by the count above
+                        Arms::Postgres(a) => count(&a.cormo).await,
+                        Arms::Mysql(a) => count(&a.cormo).await,
+                        Arms::Mongo(a) => count(&a.cormo).await,
+                    };
+                    assert_eq!(stored, n, "{} stored {stored} of {n}", self.names[arm]);
+                    self.reset(w).await;
+                }
+            }
+        }
+    }
+
+    /// Empties the insert table (every arm's, on SQLite).
+    pub async fn reset(&mut self, w: Workload) {
+        if !matches!(w, Workload::Insert(_)) {
+            return;
+        }
+        match &mut self.arms {
+            Arms::Sqlite(a) => {
+                a.reset().await;
+                sqlx::query("DELETE FROM bench_inserts")
+                    .execute(&mut a.bare)
+                    .await
+                    .expect("reset");
+                sqlx::query("DELETE FROM bench_inserts")
+                    .execute(&a.pool)
+                    .await
+                    .expect("reset");
+            }
+            Arms::Postgres(a) => a.reset().await,
+            Arms::Mysql(a) => a.reset().await,
+            Arms::Mongo(a) => {
+                BenchInsert::query().delete(&a.cormo).await.expect("reset");
+            }
+        }
+    }
+}
+
+async fn count(db: &cormo::Connection) -> usize {
+    BenchInsert::query().count(db).await.expect("count") as usize
+}
+
+/// The raw SQLite arms' own in-memory database, with cormo's DDL.
+async fn for_raw_sqlite(c: &mut sqlx::SqliteConnection) {
+    for ddl in [
+        "CREATE TABLE bench_users (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(255) NOT NULL, hair_color VARCHAR(255))",
+        "CREATE TABLE bench_inserts (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(255) NOT NULL, hair_color VARCHAR(255))",
+    ] {
+        sqlx::query(ddl).execute(&mut *c).await.expect("ddl");
+    }
+    let mut tx = c.begin().await.expect("begin");
+    for i in 0..SEEDED {
+        let (name, hair) = seed_user(i);
+        sqlx::query("INSERT INTO bench_users (name, hair_color) VALUES (?, ?)")
+            .bind(name)
+            .bind(hair)
+            .execute(&mut *tx)
+            .await
+            .expect("seed");
+    }
+    tx.commit().await.expect("commit");
+}

@@ -1,0 +1,123 @@
+//! cormo against the raw drivers it sits on, in one run.
+//!
+//! Arms, interleaved round by round so that drift on the machine hits them
+//! alike: raw sqlx on one bare connection (the baseline), raw sqlx through
+//! its `Pool` with default options, and cormo; on MongoDB the raw
+//! `mongodb` driver and cormo. Before anything is timed, every arm's output
+//! is checked equal. A ratio is the median over rounds of
+//! `arm time / baseline time` in the same round.
+//!
+//! `cargo bench -p cormo-bench` runs it and writes `docs/benchmarks.md`.
+//! Environment: `CORMO_BENCH_ROUNDS` (default 11), `CORMO_BENCH_BACKENDS`
+//! (default `sqlite,postgres,mysql,mongodb`), and the test suite's
+//! `CORMO_TEST_POSTGRES_URL`, `CORMO_TEST_MYSQL_URL`, `CORMO_TEST_MONGODB_URL`.
+
+mod arms;
+mod report;
+
+use std::time::Duration;
+
+use report::{Measured, Report};
+
+/// The workloads, as in diesel_bench: load N users, insert N users.
+#[derive(Debug, Clone, Copy)]
+pub enum Workload {
+    Load(usize),
+    Insert(usize),
+}
+
+impl Workload {
+    fn label(self) -> String {
+        match self {
+            Workload::Load(n) => format!("load users, N = {n}"),
+            Workload::Insert(n) => format!("insert (create_many), N = {n}"),
+        }
+    }
+
+    /// Repetitions per timed sample, so one sample takes long enough to
+    /// time but a round stays short.
+    fn reps(self, slow_server: bool) -> usize {
+        let rows = match self {
+            Workload::Load(n) | Workload::Insert(n) => n,
+        };
+        let (budget, most) = if slow_server {
+            (500, 50)
+        } else {
+            (20_000, 500)
+        };
+        (budget / rows).clamp(2, most)
+    }
+}
+
+/// Rows seeded for the load workloads.
+pub const SEEDED: usize = 10_000;
+/// Rows seeded on the slow MongoDB test server.
+pub const SEEDED_SLOW: usize = 1_000;
+
+fn rounds() -> usize {
+    std::env::var("CORMO_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(11)
+}
+
+fn backends() -> Vec<String> {
+    std::env::var("CORMO_BENCH_BACKENDS")
+        .unwrap_or_else(|_| "sqlite,postgres,mysql,mongodb".to_owned())
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Runs every arm of `set` on `w` for `rounds` rounds, rotating which arm
+/// goes first, and returns each arm's per-round times.
+async fn measure(set: &mut arms::ArmSet, w: Workload, rounds: usize) -> Measured {
+    let reps = w.reps(set.slow_server);
+    set.check_equal(w).await;
+    let n = set.names.len();
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); n];
+    for round in 0..rounds {
+        for k in 0..n {
+            let arm = (round + k) % n;
+            times[arm].push(set.time(arm, w, reps).await / reps as u32);
+        }
+        set.reset(w).await;
+    }
+    Measured {
+        workload: w.label(),
+        arms: set.names.clone(),
+        times,
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    rt.block_on(async {
+        let rounds = rounds();
+        let mut report = Report::new(rounds);
+        for backend in backends() {
+            eprintln!("== {backend}");
+            let mut set = arms::ArmSet::open(&backend).await;
+            let sizes_load: &[usize] = if set.slow_server {
+                &[1, 10, 100, 1_000]
+            } else {
+                &[1, 10, 100, 1_000, 10_000]
+            };
+            let mut results = Vec::new();
+            for &n in sizes_load {
+                results.push(measure(&mut set, Workload::Load(n), rounds).await);
+            }
+            for n in [1, 10, 100] {
+                results.push(measure(&mut set, Workload::Insert(n), rounds).await);
+            }
+            report.backend(&backend, results);
+            // Written after every backend, so a run cut short keeps what it has.
+            report.write();
+        }
+    });
+}

@@ -1,0 +1,137 @@
+//! Medians and ratios, written to `docs/benchmarks.md`.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// One workload's per-round times for every arm (arm 0 is the baseline).
+pub struct Measured {
+    pub workload: String,
+    pub arms: Vec<&'static str>,
+    pub times: Vec<Vec<Duration>>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+impl Measured {
+    fn median_micros(&self, arm: usize) -> f64 {
+        median(
+            self.times[arm]
+                .iter()
+                .map(|d| d.as_secs_f64() * 1e6)
+                .collect(),
+        )
+    }
+
+    /// Median over rounds of `arm / baseline` in the same round.
+    fn ratio(&self, arm: usize) -> f64 {
+        median(
+            self.times[arm]
+                .iter()
+                .zip(&self.times[0])
+                .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+                .collect(),
+        )
+    }
+}
+
+/// The whole run, one section per backend.
+pub struct Report {
+    rounds: usize,
+    body: String,
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cores} cores, {cpu}")
+}
+
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+impl Report {
+    pub fn new(rounds: usize) -> Report {
+        Report {
+            rounds,
+            body: String::new(),
+        }
+    }
+
+    pub fn backend(&mut self, backend: &str, results: Vec<Measured>) {
+        let Some(first) = results.first() else {
+            return;
+        };
+        let arms = first.arms.clone();
+        let _ = writeln!(self.body, "\n## {backend}\n");
+        let mut head = String::from("| workload |");
+        let mut rule = String::from("|---|");
+        for a in &arms {
+            let _ = write!(head, " {a} (µs) |");
+            rule.push_str("---:|");
+        }
+        for a in &arms[1..] {
+            let _ = write!(head, " {a} / {} |", arms[0]);
+            rule.push_str("---:|");
+        }
+        let _ = writeln!(self.body, "{head}\n{rule}");
+        for m in &results {
+            let mut line = format!("| {} |", m.workload);
+            for arm in 0..arms.len() {
+                let _ = write!(line, " {:.1} |", m.median_micros(arm));
+            }
+            for arm in 1..arms.len() {
+                let _ = write!(line, " {:.2} |", m.ratio(arm));
+            }
+            let _ = writeln!(self.body, "{line}");
+            eprintln!("{line}");
+        }
+    }
+
+    pub fn write(&self) {
+        let mut doc = String::new();
+        let _ = writeln!(doc, "# Benchmarks\n");
+        let _ = writeln!(
+            doc,
+            "Written by `cargo bench -p cormo-bench` on {}; {}; {} rounds, the arms \
+             interleaved round by round. Times are medians per operation; a ratio is the \
+             median over rounds of the arm's time over the first arm's in the same round \
+             (below 1 is faster). Every arm's output is checked equal before timing. \
+             SQLite runs in memory, one database per arm; PostgreSQL and MariaDB are the \
+             local servers; MongoDB is SecantusDB (a Python server, so its numbers say \
+             little about cormo).\n",
+            today(),
+            machine(),
+            self.rounds
+        );
+        let _ = writeln!(
+            doc,
+            "Not measured yet, though the performance issue asks for them: SeaORM arms, \
+             users with their posts through `include`, users → posts → comments, and the \
+             counting-allocator check.\n"
+        );
+        doc.push_str(&self.body);
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/benchmarks.md");
+        std::fs::write(path, doc).expect("write docs/benchmarks.md");
+        eprintln!("wrote {path}");
+    }
+}
