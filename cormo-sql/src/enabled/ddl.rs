@@ -119,6 +119,11 @@ pub fn create_index(d: Dialect, schema: &ModelSchema, index: &IndexSpec) -> Sql 
             s.push(", ");
         }
         s.ident(c);
+        // cormo orders NULL first (`ASC NULLS FIRST`, `DESC NULLS LAST`);
+        // an index built that way serves both directions.
+        if d == Dialect::Postgres && schema.column(c).is_some_and(|c| c.nullable) {
+            s.push(" NULLS FIRST");
+        }
     }
     s.push(")");
     s

@@ -315,7 +315,11 @@ impl Sql {
                 self.push(if o.dir == Dir::Desc { " DESC" } else { " ASC" });
                 // NULL sorts as the smallest value everywhere, as SQLite,
                 // MySQL and MongoDB do; PostgreSQL's default is the reverse.
-                if self.dialect == Dialect::Postgres {
+                // Only where NULL can occur: the clause keeps PostgreSQL
+                // from walking a plain index in order (the primary key's
+                // included), so `ORDER BY id` would sort the whole table.
+                let nullable = q.schema.column(o.column).is_some_and(|c| c.nullable);
+                if self.dialect == Dialect::Postgres && nullable {
                     self.push(if o.dir == Dir::Desc {
                         " NULLS LAST"
                     } else {
