@@ -31,7 +31,7 @@ pub struct BenchInsert {
 type Row = (String, Option<String>);
 
 fn seed_user(i: usize) -> (String, Option<String>) {
-    let hair = (i % 2 == 0).then(|| "black".to_owned());
+    let hair = i.is_multiple_of(2).then(|| "black".to_owned());
     (format!("User {i}"), hair)
 }
 

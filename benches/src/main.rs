@@ -84,8 +84,12 @@ async fn measure(set: &mut arms::ArmSet, w: Workload, rounds: usize) -> Measured
         }
         set.reset(w).await;
     }
+    let rows = match w {
+        Workload::Load(n) | Workload::Insert(n) => n,
+    };
     Measured {
         workload: w.label(),
+        rows,
         arms: set.names.clone(),
         times,
     }
