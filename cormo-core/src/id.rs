@@ -205,9 +205,47 @@ impl fmt::Display for Id {
     }
 }
 
+/// A record's id as data: the id, or `null` for a record not yet stored.
+/// The association cache is not part of it.
+impl serde::Serialize for Id {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+/// An id read from data (a request body, a file) is the caller's choice for
+/// a record, not proof that it is stored: it deserializes like
+/// [`Id::new`], and `null` or a missing field is a new record's id.
+impl<'de> serde::Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Option::<RecordId>::deserialize(d)? {
+            Some(v) => Id::new(v),
+            None => Id::default(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_serialize_as_their_value() {
+        let json = |id: &Id| serde_json::to_value(id).unwrap();
+        assert_eq!(json(&Id::default()), serde_json::Value::Null);
+        assert_eq!(json(&Id::persisted(RecordId::Int(7))), serde_json::json!(7));
+        let oid: RecordId = "0123456789abcdef01234567".parse().unwrap();
+        assert_eq!(
+            json(&Id::persisted(oid)),
+            serde_json::json!("0123456789abcdef01234567")
+        );
+        let back: Id = serde_json::from_value(serde_json::json!(7)).unwrap();
+        assert_eq!(back.get(), Some(RecordId::Int(7)));
+        assert!(!back.is_persisted());
+        let new: Id = serde_json::from_value(serde_json::Value::Null).unwrap();
+        assert_eq!(new.get(), None);
+        assert!(serde_json::from_value::<Id>(serde_json::json!("+1")).is_err());
+    }
 
     #[test]
     fn parses_both_kinds() {
