@@ -25,7 +25,8 @@ pub struct ConnectOptions {
     /// Most connections the pool opens (default 10; an in-memory SQLite
     /// database always uses one, since each connection would see its own database).
     pub max_connections: u32,
-    /// Connections kept open when idle (default 0).
+    /// Connections opened when connecting (default 0: SQL backends still
+    /// open one, so a bad URL fails at connect).
     pub min_connections: u32,
     /// How long an operation waits for a free connection (default 30 s).
     pub acquire_timeout: Duration,

@@ -16,6 +16,7 @@ mod enabled {
     mod fuzz_tests;
     #[cfg(any(test, feature = "fuzzing"))]
     pub mod fuzzing;
+    pub mod pool;
     pub mod render;
     pub mod timeout;
 }

@@ -7,7 +7,7 @@ use cormo_core::{
     Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
     Value,
 };
-use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlPoolOptions, MySqlRow};
+use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlRow};
 use sqlx::{Arguments, MySql, Row};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
@@ -16,6 +16,7 @@ use crate::enabled::backend::{
 };
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
+use crate::enabled::pool::{ConnPool, Settings};
 use crate::enabled::render::{Param, Sql};
 use crate::enabled::timeout::{Around, Limit};
 
@@ -29,21 +30,16 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     let co = MySqlConnectOptions::from_str(&url)
         .map_err(map)?
         .charset("utf8mb4");
-    let pool = MySqlPoolOptions::new()
-        .max_connections(opts.max_connections)
-        .min_connections(opts.min_connections)
-        .acquire_timeout(opts.acquire_timeout)
-        .idle_timeout(opts.idle_timeout)
-        .test_before_acquire(true)
-        .connect_with(co)
-        .await
-        .map_err(map)?;
+    let pool = ConnPool::open(co, Settings::from(opts), map).await?;
     // PAD SPACE collations compare 'a' and 'a ' as equal; the no-pad
     // binary collation is named differently on MariaDB and MySQL 8.
-    let version: String = sqlx::query_scalar("SELECT VERSION()")
-        .fetch_one(&pool)
-        .await
-        .map_err(map)?;
+    let version: String = {
+        let mut lease = pool.acquire().await.map_err(map)?;
+        sqlx::query_scalar("SELECT VERSION()")
+            .fetch_one(lease.raw()?)
+            .await
+            .map_err(map)?
+    };
     let mariadb = version.contains("MariaDB");
     let collation = if mariadb {
         "utf8mb4_nopad_bin"

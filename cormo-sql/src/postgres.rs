@@ -7,13 +7,14 @@ use cormo_core::{
     Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
     Value,
 };
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgRow};
 use sqlx::{Arguments, Postgres, Row};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
 use crate::enabled::backend::{text_param, Backend, BeginWith, Done, ALL_ISOLATION_LEVELS};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
+use crate::enabled::pool::{ConnPool, Settings};
 use crate::enabled::render::{Param, Sql};
 use crate::enabled::timeout::{Around, Limit};
 
@@ -28,15 +29,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         // Set at connect, so the default costs no statement of its own.
         co = co.options([("statement_timeout", Limit::millis(limit).to_string())]);
     }
-    let pool = PgPoolOptions::new()
-        .max_connections(opts.max_connections)
-        .min_connections(opts.min_connections)
-        .acquire_timeout(opts.acquire_timeout)
-        .idle_timeout(opts.idle_timeout)
-        .test_before_acquire(true)
-        .connect_with(co)
-        .await
-        .map_err(map)?;
+    let pool = ConnPool::open(co, Settings::from(opts), map).await?;
     Ok(Connection::from_adapter(
         Box::new(SqlAdapter::<PgBackend>::new(pool).with_statement_timeout(opts.statement_timeout)),
         opts,

@@ -7,15 +7,14 @@ use cormo_core::{
     Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
     Value,
 };
-use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
-};
+use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqliteRow};
 use sqlx::{Arguments, Row, Sqlite};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
 use crate::enabled::backend::{json_list, text_param, Backend, BeginWith, Done};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
+use crate::enabled::pool::{ConnPool, Settings};
 use crate::enabled::render::{Param, Sql};
 use crate::enabled::timeout::{Around, Limit};
 
@@ -41,18 +40,17 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     if !memory {
         co = co.journal_mode(SqliteJournalMode::Wal);
     }
-    let mut pool = SqlitePoolOptions::new().acquire_timeout(opts.acquire_timeout);
-    pool = if memory {
-        pool.max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
+    let settings = if memory {
+        // The database lives in its one connection.
+        Settings {
+            max_connections: 1,
+            keep_forever: true,
+            ..Settings::from(opts)
+        }
     } else {
-        pool.max_connections(opts.max_connections)
-            .min_connections(opts.min_connections)
-            .idle_timeout(opts.idle_timeout)
+        Settings::from(opts)
     };
-    let pool = pool.connect_with(co).await.map_err(map)?;
+    let pool = ConnPool::open(co, settings, map).await?;
     Ok(Connection::from_adapter(
         Box::new(
             SqlAdapter::<SqliteBackend>::new(pool).with_statement_timeout(opts.statement_timeout),

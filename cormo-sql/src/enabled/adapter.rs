@@ -10,19 +10,20 @@ use cormo_core::{
     Adapter, Assign, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
     RowSink, Select, TxIntent, TxSlot, Value,
 };
-use sqlx::pool::PoolConnection;
-use sqlx::{Database, Pool};
+use sqlx::Database;
+use sqlx_core::transaction::TransactionManager;
 use tokio::sync::MutexGuard;
 
 use crate::enabled::backend::{self, Backend, BeginWith};
 use crate::enabled::ddl;
 use crate::enabled::errors::{self, Op};
+use crate::enabled::pool::{ConnPool, Lease};
 use crate::enabled::render::{self, Sql};
 use crate::enabled::timeout::{self, Limit};
 
-/// A SQL database behind a sqlx pool.
+/// A SQL database behind a pool of connections.
 pub struct SqlAdapter<B: Backend> {
-    pool: Pool<B::DB>,
+    pool: ConnPool<B::DB>,
     caps: Capabilities,
     /// MySQL: the binary, no-pad collation new tables get (its name
     /// differs between MariaDB and MySQL 8).
@@ -36,7 +37,7 @@ pub struct SqlAdapter<B: Backend> {
 }
 
 impl<B: Backend> SqlAdapter<B> {
-    pub fn new(pool: Pool<B::DB>) -> Self {
+    pub fn new(pool: ConnPool<B::DB>) -> Self {
         SqlAdapter {
             pool,
             caps: B::capabilities(),
@@ -67,25 +68,53 @@ impl<B: Backend> SqlAdapter<B> {
     }
 }
 
-type SqlTx<DB> = sqlx::Transaction<'static, DB>;
+/// A transaction: its connection, held until commit or rollback.
+struct SqlTx<DB: Database> {
+    lease: Lease<DB>,
+    open: bool,
+}
+
+impl<DB: Database> Drop for SqlTx<DB> {
+    fn drop(&mut self) {
+        if self.open {
+            // Rolled back before the connection's next statement, as
+            // sqlx's own transactions do when dropped.
+            if let Ok(c) = self.lease.raw() {
+                <DB::TransactionManager as TransactionManager>::start_rollback(c);
+            }
+        }
+    }
+}
 
 /// A connection for one operation: from the pool, or the caller's transaction.
 enum Conn<'a, DB: Database> {
-    Pooled(PoolConnection<DB>),
+    Pooled(Lease<DB>),
     Tx(MutexGuard<'a, Option<Box<dyn Any + Send>>>),
 }
 
 impl<DB: Database> Conn<'_, DB> {
-    fn get(&mut self) -> Result<&mut DB::Connection> {
+    fn lease(&mut self) -> Result<&mut Lease<DB>> {
         match self {
-            Conn::Pooled(c) => Ok(&mut **c),
+            Conn::Pooled(c) => Ok(c),
             Conn::Tx(guard) => {
                 let raw = guard.as_mut().ok_or(Error::TransactionFinished)?;
                 let tx = raw
                     .downcast_mut::<SqlTx<DB>>()
                     .ok_or(Error::TransactionFinished)?;
-                Ok(&mut **tx)
+                Ok(&mut tx.lease)
             }
+        }
+    }
+
+    /// The connection for one statement (see [`Lease::start`]).
+    fn get(&mut self) -> Result<&mut DB::Connection> {
+        self.lease()?.start()
+    }
+
+    /// Records how the statement ended (see [`Lease::done`]).
+    fn done<T>(&mut self, outcome: &Result<T>) {
+        if let Ok(l) = self.lease() {
+            l.done(outcome);
         }
     }
 }
@@ -154,7 +183,9 @@ where
         };
         let mut c = self.conn(tx).await?;
         let map = move |e| errors::map(B::DIALECT, schema, op, e);
-        timeout::execute::<B>(c.get()?, sql, &map, limit).await
+        let r = timeout::execute::<B>(c.get()?, sql, &map, limit).await;
+        c.done(&r);
+        r
     }
 
     async fn fetch(
@@ -168,7 +199,9 @@ where
         let limit = self.limit(tx, own)?;
         let mut c = self.conn(tx).await?;
         let map = move |e| errors::map(B::DIALECT, schema, Op::Read, e);
-        timeout::fetch::<B>(c.get()?, sql, sink, &map, limit).await
+        let r = timeout::fetch::<B>(c.get()?, sql, sink, &map, limit).await;
+        c.done(&r);
+        r
     }
 
     async fn strings(&self, sql: Sql) -> Result<HashSet<String>> {
@@ -181,7 +214,9 @@ where
         };
         let mut c = self.conn(None).await?;
         let map = |e| errors::map(B::DIALECT, None, Op::Schema, e);
-        backend::fetch::<B>(c.get()?, sql, &mut sink, &map).await?;
+        let r = backend::fetch::<B>(c.get()?, sql, &mut sink, &map).await;
+        c.done(&r);
+        r?;
         Ok(out)
     }
 
@@ -299,7 +334,9 @@ where
             let limit = self.limit(tx, None)?;
             let mut c = self.conn(tx).await?;
             let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
-            timeout::fetch::<B>(c.get()?, sql, &mut sink, &map, limit).await?;
+            let r = timeout::fetch::<B>(c.get()?, sql, &mut sink, &map, limit).await;
+            c.done(&r);
+            r?;
             if given.is_some() && B::DIALECT == crate::enabled::dialect::Dialect::Postgres {
                 // A caller-chosen id does not advance the sequence; move it
                 // past the id so later inserts do not collide with it.
@@ -316,7 +353,9 @@ where
                     .ident(schema.table)
                     .push("))");
                 let mut ignore = |_: &mut dyn RowReader| -> Result<()> { Ok(()) };
-                timeout::fetch::<B>(c.get()?, sync, &mut ignore, &map, limit).await?;
+                let r = timeout::fetch::<B>(c.get()?, sync, &mut ignore, &map, limit).await;
+                c.done(&r);
+                r?;
             }
             return new_id.ok_or_else(|| Error::Driver {
                 message: format!("insert into {} returned no id", schema.table),
@@ -362,7 +401,9 @@ where
                 let limit = self.limit(tx, None)?;
                 let mut c = self.conn(tx).await?;
                 let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
-                timeout::fetch::<B>(c.get()?, sql, &mut sink, &map, limit).await?;
+                let r = timeout::fetch::<B>(c.get()?, sql, &mut sink, &map, limit).await;
+                c.done(&r);
+                r?;
                 // Ids come from one sequence in VALUES order; RETURNING's
                 // row order is not promised, so sort.
                 got.sort_unstable();
@@ -443,34 +484,60 @@ where
         intent: TxIntent,
     ) -> Result<Box<dyn Any + Send>> {
         let map = |e| errors::map(B::DIALECT, None, Op::Read, e);
-        let tx: SqlTx<B::DB> = match B::begin_statement(level, intent) {
-            None => self.pool.begin().await.map_err(map)?,
-            Some(BeginWith::Replace(stmt)) => self.pool.begin_with(stmt).await.map_err(map)?,
+        let mut lease = self.pool.acquire().await.map_err(map)?;
+        let statement = match B::begin_statement(level, intent) {
+            None => None,
+            Some(BeginWith::Replace(stmt)) => Some(stmt),
             Some(BeginWith::Before(stmt)) => {
-                let mut conn = self.pool.acquire().await.map_err(map)?;
-                backend::execute::<B>(&mut conn, Sql::raw(B::DIALECT, stmt), &map).await?;
-                sqlx::Transaction::begin(conn, None).await.map_err(map)?
+                let c = lease.start()?;
+                let r = backend::execute::<B>(c, Sql::raw(B::DIALECT, stmt), &map).await;
+                lease.done(&r);
+                r?;
+                None
             }
         };
-        Ok(Box::new(tx))
+        let c = lease.start()?;
+        let r = <<B::DB as Database>::TransactionManager as TransactionManager>::begin(
+            c,
+            statement.map(sqlx::SqlSafeStr::into_sql_str),
+        )
+        .await
+        .map_err(map);
+        lease.done(&r);
+        r?;
+        Ok(Box::new(SqlTx { lease, open: true }))
     }
 
     async fn commit(&self, raw: Box<dyn Any + Send>) -> Result<()> {
-        let tx = raw
+        let mut tx = raw
             .downcast::<SqlTx<B::DB>>()
             .map_err(|_| Error::TransactionFinished)?;
-        tx.commit()
+        let c = tx.lease.start()?;
+        let r = <<B::DB as Database>::TransactionManager as TransactionManager>::commit(c)
             .await
-            .map_err(|e| errors::map(B::DIALECT, None, Op::Write, e))
+            .map_err(|e| errors::map(B::DIALECT, None, Op::Write, e));
+        tx.lease.done(&r);
+        if r.is_ok() {
+            tx.open = false;
+        }
+        r
     }
 
     async fn rollback(&self, raw: Box<dyn Any + Send>) -> Result<()> {
-        let tx = raw
+        let mut tx = raw
             .downcast::<SqlTx<B::DB>>()
             .map_err(|_| Error::TransactionFinished)?;
-        tx.rollback()
+        let c = tx.lease.start()?;
+        let r = <<B::DB as Database>::TransactionManager as TransactionManager>::rollback(c)
             .await
-            .map_err(|e| errors::map(B::DIALECT, None, Op::Write, e))
+            .map_err(|e| errors::map(B::DIALECT, None, Op::Write, e));
+        tx.lease.done(&r);
+        tx.open = false;
+        if r.is_err() {
+            // Whatever state the session is in, it is not to be reused.
+            tx.lease.discard();
+        }
+        r
     }
 
     async fn savepoint(&self, raw: &mut (dyn Any + Send), name: &str) -> Result<()> {
@@ -487,7 +554,7 @@ where
     }
 
     async fn close(&self) {
-        self.pool.close().await
+        self.pool.close()
     }
 }
 
@@ -514,13 +581,14 @@ where
         }
         let d = B::DIALECT;
         let map = move |e| errors::map(d, Some(m), Op::Schema, e);
-        let mut conn = self.pool.acquire().await.map_err(map)?;
-        backend::execute::<B>(&mut conn, Sql::raw(d, "PRAGMA foreign_keys = OFF"), &map).await?;
+        let mut lease = self.pool.acquire().await.map_err(map)?;
+        let conn = lease.raw()?;
+        backend::execute::<B>(conn, Sql::raw(d, "PRAGMA foreign_keys = OFF"), &map).await?;
         let mut steps = vec![Sql::raw(d, "BEGIN")];
         steps.extend(ddl::rebuild_with_foreign_keys(d, m, &wanted));
         let mut result = Ok(());
         for step in steps {
-            if let Err(e) = backend::execute::<B>(&mut conn, step, &map).await {
+            if let Err(e) = backend::execute::<B>(conn, step, &map).await {
                 result = Err(e);
                 break;
             }
@@ -534,7 +602,7 @@ where
             let mut check = Sql::raw(d, "SELECT COUNT(*) FROM pragma_foreign_key_check(");
             crate::enabled::backend::text_param(&mut check, m.table);
             check.push(")");
-            result = backend::fetch::<B>(&mut conn, check, &mut sink, &map).await;
+            result = backend::fetch::<B>(conn, check, &mut sink, &map).await;
             if result.is_ok() && violations > 0 {
                 result = Err(Error::ForeignKey {
                     message: format!(
@@ -545,9 +613,9 @@ where
             }
         }
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = backend::execute::<B>(&mut conn, Sql::raw(d, end), &map).await;
+        let ended = backend::execute::<B>(conn, Sql::raw(d, end), &map).await;
         let restored =
-            backend::execute::<B>(&mut conn, Sql::raw(d, "PRAGMA foreign_keys = ON"), &map).await;
+            backend::execute::<B>(conn, Sql::raw(d, "PRAGMA foreign_keys = ON"), &map).await;
         result.and(ended).and(restored).map(|_| ())
     }
 
@@ -561,8 +629,9 @@ where
         let mut sql = Sql::new(B::DIALECT);
         sql.push(verb).ident(name);
         let map = |e| errors::map(B::DIALECT, None, Op::Write, e);
-        backend::execute::<B>(&mut **tx, sql, &map)
-            .await
-            .map(|_| ())
+        let c = tx.lease.start()?;
+        let r = backend::execute::<B>(c, sql, &map).await.map(|_| ());
+        tx.lease.done(&r);
+        r
     }
 }

@@ -62,7 +62,10 @@ pub const ALL_ISOLATION_LEVELS: &[IsolationLevel] = &[
 
 /// How a transaction with an isolation level starts.
 // PostgreSQL and SQLite replace `BEGIN`, MySQL runs a statement first.
-#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+#[cfg_attr(
+    not(all(feature = "mysql", any(feature = "postgres", feature = "sqlite"))),
+    allow(dead_code)
+)]
 pub enum BeginWith {
     /// Use this statement instead of `BEGIN`.
     Replace(&'static str),
