@@ -291,23 +291,18 @@ impl ArmSet {
     pub async fn open(backend: &str) -> ArmSet {
         let (names, slow_server, arms) = match backend {
             "sqlite" => {
-                // In memory, one database per arm, seeded alike.
-                let cormo = cormo::connect("sqlite::memory:").await.expect("cormo");
+                // One in-memory database, shared by every arm's connection.
+                let url = "sqlite:file:cormo_bench?mode=memory&cache=shared";
+                let cormo = cormo::connect(url).await.expect("cormo");
                 cormo_setup(&cormo, SEEDED).await;
-                let mut bare = sqlx::SqliteConnection::connect("sqlite::memory:")
-                    .await
-                    .expect("bare");
+                let bare = sqlx::SqliteConnection::connect(url).await.expect("bare");
                 let pool = sqlx::sqlite::SqlitePoolOptions::new()
                     .max_connections(1)
                     .idle_timeout(None)
                     .max_lifetime(None)
-                    .connect("sqlite::memory:")
+                    .connect(url)
                     .await
                     .expect("pool");
-                for_raw_sqlite(&mut bare).await;
-                let mut c = pool.acquire().await.expect("pool conn");
-                for_raw_sqlite(&mut c).await;
-                drop(c);
                 (
                     SQL_ARMS.to_vec(),
                     false,
@@ -441,7 +436,7 @@ impl ArmSet {
                         self.names[arm]
                     );
                     let stored = match &self.arms {
-                        Arms::Sqlite(_) => n, // one database per arm, checked by the count above
+                        Arms::Sqlite(a) => count(&a.cormo).await,
                         Arms::Postgres(a) => count(&a.cormo).await,
                         Arms::Mysql(a) => count(&a.cormo).await,
                         Arms::Mongo(a) => count(&a.cormo).await,
@@ -459,17 +454,7 @@ impl ArmSet {
             return;
         }
         match &mut self.arms {
-            Arms::Sqlite(a) => {
-                a.reset().await;
-                sqlx::query("DELETE FROM bench_inserts")
-                    .execute(&mut a.bare)
-                    .await
-                    .expect("reset");
-                sqlx::query("DELETE FROM bench_inserts")
-                    .execute(&a.pool)
-                    .await
-                    .expect("reset");
-            }
+            Arms::Sqlite(a) => a.reset().await,
             Arms::Postgres(a) => a.reset().await,
             Arms::Mysql(a) => a.reset().await,
             Arms::Mongo(a) => {
@@ -481,25 +466,4 @@ impl ArmSet {
 
 async fn count(db: &cormo::Connection) -> usize {
     BenchInsert::query().count(db).await.expect("count") as usize
-}
-
-/// The raw SQLite arms' own in-memory database, with cormo's DDL.
-async fn for_raw_sqlite(c: &mut sqlx::SqliteConnection) {
-    for ddl in [
-        "CREATE TABLE bench_users (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(255) NOT NULL, hair_color VARCHAR(255))",
-        "CREATE TABLE bench_inserts (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(255) NOT NULL, hair_color VARCHAR(255))",
-    ] {
-        sqlx::query(ddl).execute(&mut *c).await.expect("ddl");
-    }
-    let mut tx = c.begin().await.expect("begin");
-    for i in 0..SEEDED {
-        let (name, hair) = seed_user(i);
-        sqlx::query("INSERT INTO bench_users (name, hair_color) VALUES (?, ?)")
-            .bind(name)
-            .bind(hair)
-            .execute(&mut *tx)
-            .await
-            .expect("seed");
-    }
-    tx.commit().await.expect("commit");
 }

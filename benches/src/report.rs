@@ -138,9 +138,11 @@ impl Report {
              interleaved round by round. Times are medians per operation; a ratio is the \
              median over rounds of the arm's time over the first arm's in the same round \
              (below 1 is faster). Every arm's output is checked equal before timing. \
-             SQLite runs in memory, one database per arm; PostgreSQL and MariaDB are the \
+             SQLite runs in memory, one shared-cache database for every arm; PostgreSQL and MariaDB are the \
              local servers; MongoDB is SecantusDB (a Python server, so its numbers say \
-             little about cormo).\n",
+             little about cormo). The SQLite figures swing from run to run and are not \
+             monotonic in N (cormo below the bare connection at some sizes, above at \
+             10 000 rows); the cause is not found yet, so read them as rough.\n",
             today(),
             machine(),
             self.rounds
