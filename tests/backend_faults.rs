@@ -263,6 +263,67 @@ async fn mongodb_statement_timeout() {
         .await
         .unwrap();
     assert_eq!(n, 0);
+
+    // With a limit, writes go to the server as write commands carrying
+    // `maxTimeMS`: they report the same outcomes as without one.
+    use cormo_suite::models::Sample;
+    timed.register::<Sample>();
+    timed.apply_schemas().await.unwrap();
+    let code = |c: &str| Sample {
+        code: Some(c.into()),
+        ..Default::default()
+    };
+    let taken = Sample::create(&timed, code("taken")).await.unwrap();
+    let err = Sample::create(&timed, code("taken")).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Duplicated { key } if key == "code"),
+        "{err:?}"
+    );
+    let err = Sample::create_many(&timed, vec![code("a"), code("taken")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Duplicated { key } if key == "code"),
+        "{err:?}"
+    );
+    Sample::create_many(&timed, vec![code("b"), code("c")])
+        .await
+        .unwrap();
+    let mut s = Sample::find(&timed, &taken.id).await.unwrap();
+    s.small = 7;
+    s.save(&timed).await.unwrap();
+    assert_eq!(Sample::find(&timed, &taken.id).await.unwrap().small, 7);
+    let n = Sample::query()
+        .filter(Sample::CODE.is_in(["b", "c", "nope"]))
+        .update(&timed, [Sample::SMALL.set(3)])
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let err = Sample::query()
+        .filter(Sample::CODE.eq("b"))
+        .update(&timed, [Sample::CODE.set("taken")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Duplicated { key } if key == "code"),
+        "{err:?}"
+    );
+    let n = Sample::query()
+        .filter(Sample::SMALL.eq(3))
+        .delete(&timed)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    // Read back through the connection without a limit.
+    plain.register::<Sample>();
+    let left: Vec<Option<String>> = Sample::query()
+        .all(&plain)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.code)
+        .collect();
+    assert_eq!(left, [Some("taken".to_owned())]);
     timed.close().await;
     plain.close().await;
 }

@@ -90,28 +90,29 @@ impl Relay {
     }
 }
 
-/// `url` with its host and port replaced by the relay's.
-fn through(url: &str, port: u16) -> String {
+/// Where a URL's `host:port` is: `(start, end)` byte offsets.
+fn authority(url: &str) -> (usize, usize) {
     let start = url.find("://").map_or(0, |i| i + 3);
     let rest = &url[start..];
-    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let host_start = rest[..auth_end].rfind('@').map_or(0, |i| i + 1);
-    format!(
-        "{}{}127.0.0.1:{port}{}",
-        &url[..start],
-        &rest[..host_start],
-        &rest[auth_end..]
-    )
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host = rest[..end].rfind('@').map_or(0, |i| i + 1);
+    (start + host, start + end)
+}
+
+/// `url` with its host and port replaced by the relay's.
+fn through(url: &str, port: u16) -> String {
+    let (start, end) = authority(url);
+    format!("{}127.0.0.1:{port}{}", &url[..start], &url[end..])
 }
 
 /// The host and port a URL names.
 async fn upstream(url: &str) -> SocketAddr {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let rest = &url[start..];
-    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let host_start = rest[..auth_end].rfind('@').map_or(0, |i| i + 1);
-    let host = &rest[host_start..auth_end];
-    tokio::net::lookup_host(host).await.unwrap().next().unwrap()
+    let (start, end) = authority(url);
+    tokio::net::lookup_host(&url[start..end])
+        .await
+        .unwrap()
+        .next()
+        .unwrap()
 }
 
 async fn assert_stall_is_bounded(url: String) {

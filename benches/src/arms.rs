@@ -7,6 +7,8 @@ use futures_util::TryStreamExt;
 use mongodb::bson::{doc, Document};
 use sqlx::Connection as _;
 
+use cormo_suite::harness;
+
 use crate::{Workload, SEEDED, SEEDED_SLOW};
 
 /// The users table of diesel_bench.
@@ -41,30 +43,13 @@ fn new_users(n: usize) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-fn env_url(var: &str, default: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| default.to_owned())
-}
-
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let start = base.find("://").map_or(0, |i| i + 3);
-    let end = base[start..].find('/').map_or(base.len(), |i| start + i);
-    let mut out = format!("{}/{db}", &base[..end]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
-const BENCH_DB: &str = "cormo_bench";
+/// The database (and its name) the suite's harness makes for the bench.
+const BENCH: &str = "bench";
 
 /// The raw SQL each dialect's raw arms run: the same statements cormo
 /// sends, written by hand.
 macro_rules! sql_backend {
-    ($name:ident, $conn:ty, $pool:ty, $p1:literal, $returning:literal, $ph:expr) => {
+    ($name:ident, $conn:ty, $pool:ty, $returning:literal, $ph:expr) => {
         pub struct $name {
             bare: $conn,
             pool: $pool,
@@ -76,15 +61,14 @@ macro_rules! sql_backend {
             where
                 E: sqlx::Executor<'e, Database = <$conn as sqlx::Connection>::Database>,
             {
-                let sql = concat!(
-                    "SELECT id, name, hair_color FROM bench_users ORDER BY id LIMIT ",
-                    $p1
-                );
-                let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(sql)
-                    .bind(n as i64)
-                    .fetch_all(e)
-                    .await
-                    .expect("raw load");
+                // The limit written into the statement, as cormo writes it.
+                let sql =
+                    format!("SELECT id, name, hair_color FROM bench_users ORDER BY id LIMIT {n}");
+                let rows: Vec<(i64, String, Option<String>)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .fetch_all(e)
+                        .await
+                        .expect("raw load");
                 rows.into_iter().map(|(_, n, h)| (n, h)).collect()
             }
 
@@ -157,16 +141,14 @@ sql_backend!(
     SqliteArms,
     sqlx::SqliteConnection,
     sqlx::SqlitePool,
-    "?",
     true,
     q_ph
 );
-sql_backend!(PgArms, sqlx::PgConnection, sqlx::PgPool, "$1", true, pg_ph);
+sql_backend!(PgArms, sqlx::PgConnection, sqlx::PgPool, true, pg_ph);
 sql_backend!(
     MySqlArms,
     sqlx::MySqlConnection,
     sqlx::MySqlPool,
-    "?",
     false,
     q_ph
 );
@@ -310,24 +292,10 @@ impl ArmSet {
                 )
             }
             "postgres" => {
-                let admin = env_url(
-                    "CORMO_TEST_POSTGRES_URL",
-                    "postgres://postgres@127.0.0.1:5432/test",
-                );
-                let mut a = sqlx::PgConnection::connect(&admin).await.expect("admin");
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"
-                )))
-                .execute(&mut a)
-                .await
-                .expect("drop");
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {BENCH_DB}")))
-                    .execute(&mut a)
-                    .await
-                    .expect("create");
-                let url = with_database(&admin, BENCH_DB);
-                let cormo = cormo::connect(&url).await.expect("cormo");
+                // A fresh database, as the test suite makes them.
+                let cormo = harness::postgres(BENCH).await;
                 cormo_setup(&cormo, SEEDED).await;
+                let url = harness::postgres_url(BENCH);
                 let bare = sqlx::PgConnection::connect(&url).await.expect("bare");
                 let pool = sqlx::PgPool::connect(&url).await.expect("pool");
                 (
@@ -337,21 +305,9 @@ impl ArmSet {
                 )
             }
             "mysql" => {
-                let admin = env_url("CORMO_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test");
-                let mut a = sqlx::MySqlConnection::connect(&admin).await.expect("admin");
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {BENCH_DB}"
-                )))
-                .execute(&mut a)
-                .await
-                .expect("drop");
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {BENCH_DB}")))
-                    .execute(&mut a)
-                    .await
-                    .expect("create");
-                let url = with_database(&admin, BENCH_DB);
-                let cormo = cormo::connect(&url).await.expect("cormo");
+                let cormo = harness::mysql(BENCH).await;
                 cormo_setup(&cormo, SEEDED).await;
+                let url = harness::mysql_url(BENCH);
                 let bare = sqlx::MySqlConnection::connect(&url).await.expect("bare");
                 let pool = sqlx::MySqlPool::connect(&url).await.expect("pool");
                 (
@@ -361,15 +317,11 @@ impl ArmSet {
                 )
             }
             "mongodb" => {
-                let base = env_url(
-                    "CORMO_TEST_MONGODB_URL",
-                    "mongodb://127.0.0.1:27017/?directConnection=true",
-                );
-                let url = with_database(&base, BENCH_DB);
+                let url = harness::mongodb_url(BENCH);
                 let cormo = cormo::connect(&url).await.expect("cormo");
                 cormo_setup(&cormo, SEEDED_SLOW).await;
                 let client = mongodb::Client::with_uri_str(&url).await.expect("client");
-                let db = client.database(BENCH_DB);
+                let db = client.default_database().expect("the URL names a database");
                 (
                     vec!["raw mongodb driver", "cormo"],
                     true,

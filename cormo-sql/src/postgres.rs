@@ -136,17 +136,26 @@ impl RowReader for Reader<'_> {
         // common in tables cormo did not create, does not decode as i64.
         // Pick the decoder from the column's type rather than trying INT8
         // first, which would build a mismatch error per value.
-        use sqlx::{TypeInfo, ValueRef};
+        use sqlx::{Decode, TypeInfo, ValueRef};
         let raw = self.0.try_get_raw(idx).map_err(decode_err)?;
         if raw.is_null() {
             return Ok(None);
         }
         let int = match raw.type_info().name() {
-            "INT4" => self.0.try_get::<i32, _>(idx).map(i64::from),
-            "INT2" => self.0.try_get::<i16, _>(idx).map(i64::from),
-            _ => self.0.try_get::<i64, _>(idx),
+            "INT4" => <i32 as Decode<Postgres>>::decode(raw).map(i64::from),
+            "INT2" => <i16 as Decode<Postgres>>::decode(raw).map(i64::from),
+            "INT8" => <i64 as Decode<Postgres>>::decode(raw),
+            other => {
+                return Err(Error::Driver {
+                    message: format!("cannot decode a column of type {other} as an integer"),
+                    source: None,
+                })
+            }
         };
-        int.map(Some).map_err(decode_err)
+        int.map(Some).map_err(|e| Error::Driver {
+            message: format!("cannot decode a column: {e}"),
+            source: Some(e),
+        })
     }
     fn get_f64(&mut self, idx: usize) -> Result<Option<f64>> {
         self.0.try_get(idx).map_err(decode_err)

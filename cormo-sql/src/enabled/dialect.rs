@@ -105,16 +105,18 @@ impl Dialect {
 
     /// LIMIT / OFFSET, including an offset without a limit.
     pub fn paging(self, out: &mut String, limit: Option<u64>, skip: Option<u64>) {
-        match (limit, skip) {
-            (None, None) => {}
-            (Some(l), None) => out.push_str(&format!(" LIMIT {l}")),
-            (Some(l), Some(s)) => out.push_str(&format!(" LIMIT {l} OFFSET {s}")),
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        let _ = match (limit, skip) {
+            (None, None) => Ok(()),
+            (Some(l), None) => write!(out, " LIMIT {l}"),
+            (Some(l), Some(s)) => write!(out, " LIMIT {l} OFFSET {s}"),
             (None, Some(s)) => match self {
-                Dialect::Sqlite => out.push_str(&format!(" LIMIT -1 OFFSET {s}")),
-                Dialect::Postgres => out.push_str(&format!(" OFFSET {s}")),
-                Dialect::Mysql => out.push_str(&format!(" LIMIT 18446744073709551615 OFFSET {s}")),
+                Dialect::Sqlite => write!(out, " LIMIT -1 OFFSET {s}"),
+                Dialect::Postgres => write!(out, " OFFSET {s}"),
+                Dialect::Mysql => write!(out, " LIMIT 18446744073709551615 OFFSET {s}"),
             },
-        }
+        };
     }
 }
 

@@ -195,10 +195,7 @@ impl<DB: Database> Lease<DB> {
     /// as busy, so a statement abandoned mid-way discards it.
     pub fn start(&mut self) -> Result<&mut DB::Connection> {
         self.busy = true;
-        self.conn.as_mut().ok_or_else(|| Error::Connection {
-            message: "the connection was discarded".to_owned(),
-            source: None,
-        })
+        self.raw()
     }
 
     /// The statement finished with `outcome`. A connection error means the
