@@ -54,7 +54,8 @@ pub use cormo_core::{
     Adapter, Assign, AssocDef, AssocKind, Capabilities, Col, ColumnDef, ColumnType, Cond,
     ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, IndexDef, Integrity,
     IsolationLevel, Model, ModelSchema, Order, Query, RecordId, Result, Transaction, Value,
-    MAX_COND_DEPTH, MAX_COND_TERMS, MAX_ECHO_CHARS, MAX_STRING_CHARS,
+    MAX_CHOSEN_ID, MAX_COND_DEPTH, MAX_COND_TERMS, MAX_ECHO_CHARS, MAX_STATEMENT_TIMEOUT,
+    MAX_STRING_CHARS,
 };
 pub use cormo_derive::Model;
 

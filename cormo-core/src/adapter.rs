@@ -172,11 +172,14 @@ pub trait Adapter: Send + Sync + 'static {
         Ok(self.count(tx, &Select::filter(schema, &cond)).await? > 0)
     }
 
-    /// Starts a transaction.
+    /// Starts a transaction. `limit` bounds waiting for it to start (a
+    /// SQLite `BEGIN IMMEDIATE` waits for the write lock); `None` means
+    /// the connection's statement timeout.
     async fn begin(
         &self,
         isolation: Option<IsolationLevel>,
         intent: TxIntent,
+        limit: Option<std::time::Duration>,
     ) -> Result<Box<dyn Any + Send>>;
     async fn commit(&self, tx: Box<dyn Any + Send>) -> Result<()>;
     async fn rollback(&self, tx: Box<dyn Any + Send>) -> Result<()>;

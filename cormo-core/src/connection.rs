@@ -17,6 +17,16 @@ use crate::transaction::{Transaction, TxRef};
 use crate::validate;
 use crate::value::Value;
 
+/// The longest time limit a statement can have: 2³¹ − 1 ms (about 24.8
+/// days), the most PostgreSQL, SQLite and MongoDB accept. A longer limit
+/// (`Duration::MAX` included) means this one.
+pub const MAX_STATEMENT_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
+
+/// A time limit no longer than [`MAX_STATEMENT_TIMEOUT`].
+pub(crate) fn clamp_timeout(limit: Duration) -> Duration {
+    limit.min(MAX_STATEMENT_TIMEOUT)
+}
+
 /// How to open a connection: the URL plus pool settings.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
@@ -38,6 +48,7 @@ pub struct ConnectOptions {
     /// How long one statement may run before the database stops it and the
     /// operation fails with [`Error::Timeout`] (default: no limit). A query
     /// can set its own with [`Query::timeout`](crate::Query::timeout).
+    /// At most [`MAX_STATEMENT_TIMEOUT`]; a longer one means that.
     pub statement_timeout: Option<Duration>,
 }
 
@@ -78,6 +89,11 @@ impl ConnectOptions {
     pub fn statement_timeout(mut self, limit: Duration) -> Self {
         self.statement_timeout = Some(limit);
         self
+    }
+    /// The statement timeout as backends apply it: at most
+    /// [`MAX_STATEMENT_TIMEOUT`].
+    pub fn effective_statement_timeout(&self) -> Option<Duration> {
+        self.statement_timeout.map(clamp_timeout)
     }
     /// Sets [`ConnectOptions::check_foreign_keys`].
     pub fn check_foreign_keys(mut self, on: bool) -> Self {
@@ -124,7 +140,7 @@ impl Connection {
             inner: Arc::new(Inner {
                 adapter,
                 check_foreign_keys: opts.check_foreign_keys,
-                statement_timeout: opts.statement_timeout,
+                statement_timeout: opts.effective_statement_timeout(),
                 registry: RwLock::new(Registry::default()),
             }),
         }
@@ -210,13 +226,13 @@ impl Connection {
 
     /// Starts a transaction; it rolls back if dropped without `commit`.
     pub async fn begin(&self) -> Result<Transaction> {
-        Transaction::start(self.clone(), None, TxIntent::Any).await
+        Transaction::start(self.clone(), None, TxIntent::Any, None).await
     }
 
     /// Starts a transaction with an isolation level. A level the backend
     /// cannot honour is an [`Error::Unsupported`].
     pub async fn begin_with(&self, level: IsolationLevel) -> Result<Transaction> {
-        Transaction::start(self.clone(), Some(level), TxIntent::Any).await
+        Transaction::start(self.clone(), Some(level), TxIntent::Any, None).await
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
@@ -437,7 +453,7 @@ impl<'a> Session<'a> {
         let Some(limit) = self.timeout.or(self.conn.inner.statement_timeout) else {
             return op.await;
         };
-        match tokio::time::timeout(limit + UNANSWERED_GRACE, op).await {
+        match tokio::time::timeout(limit.saturating_add(UNANSWERED_GRACE), op).await {
             Ok(r) => r,
             Err(_) => Err(Error::Timeout { after: limit }),
         }
@@ -473,6 +489,17 @@ impl<'a> Session<'a> {
         id: Option<RecordId>,
         values: &[Value],
     ) -> Result<RecordId> {
+        if let Some(RecordId::Int(chosen)) = id {
+            if chosen > crate::id::MAX_CHOSEN_ID {
+                return Err(Error::validation(
+                    "id",
+                    format!(
+                        "a chosen id may be at most {} (2^53 - 1): a larger one would leave the table no ids for later inserts",
+                        crate::id::MAX_CHOSEN_ID
+                    ),
+                ));
+            }
+        }
         let values = &*fold::values(schema, values);
         if !self.checks_parents() {
             let slot = self.slot().await?;
@@ -679,7 +706,8 @@ impl<'a> Session<'a> {
         if self.tx.is_some() || !self.conn.capabilities().transactions {
             return Ok(None);
         }
-        Transaction::start(self.conn.clone(), None, TxIntent::Write)
+        // It starts under the operation's own time limit, if it has one.
+        Transaction::start(self.conn.clone(), None, TxIntent::Write, self.timeout)
             .await
             .map(Some)
     }

@@ -89,6 +89,12 @@ impl FromStr for RecordId {
     }
 }
 
+/// The largest integer id a caller may choose for a new record: 2⁵³ − 1,
+/// the largest a JSON number carries exactly. A chosen id moves the
+/// table's id sequence past it, so a larger one, up to `i64::MAX`, would
+/// leave no ids for the inserts after it (every one would fail).
+pub const MAX_CHOSEN_ID: i64 = (1 << 53) - 1;
+
 impl serde::Serialize for RecordId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -100,16 +106,25 @@ impl serde::Serialize for RecordId {
 
 impl<'de> serde::Deserialize<'de> for RecordId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(serde::Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(i64),
-            Str(String),
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RecordId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a record id: an integer, or 24 hex digits")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RecordId, E> {
+                Ok(RecordId::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RecordId, E> {
+                i64::try_from(v)
+                    .map(RecordId::Int)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RecordId, E> {
+                v.parse().map_err(E::custom)
+            }
         }
-        match Raw::deserialize(d)? {
-            Raw::Int(v) => Ok(RecordId::Int(v)),
-            Raw::Str(s) => s.parse().map_err(serde::de::Error::custom),
-        }
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -245,6 +260,16 @@ mod tests {
         let new: Id = serde_json::from_value(serde_json::Value::Null).unwrap();
         assert_eq!(new.get(), None);
         assert!(serde_json::from_value::<Id>(serde_json::json!("+1")).is_err());
+        for bad in [
+            serde_json::json!(1.5),
+            serde_json::json!(true),
+            serde_json::json!(1u64 << 63),
+        ] {
+            let err = serde_json::from_value::<Id>(bad.clone())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("a record id"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -26,9 +26,9 @@ mod value;
 pub use adapter::{Adapter, Capabilities, IsolationLevel, RowSink, Select, TxIntent, TxSlot};
 pub use cond::{Assign, CmpOp, Col, Cond, Dir, LikeKind, Order};
 pub use cond_deep::MAX_COND_DEPTH;
-pub use connection::{ConnectOptions, Connection, Executor, Session};
+pub use connection::{ConnectOptions, Connection, Executor, Session, MAX_STATEMENT_TIMEOUT};
 pub use error::{BoxError, Error, Result, MAX_ECHO_CHARS};
-pub use id::{Id, RecordId};
+pub use id::{Id, RecordId, MAX_CHOSEN_ID};
 pub use model::{IdArg, Model};
 pub use query::Query;
 pub use schema::{

@@ -113,8 +113,10 @@ impl<M: Model> Query<M> {
     /// connection's [`statement_timeout`](crate::ConnectOptions::statement_timeout)
     /// (longer or shorter). Past it the database stops the statement and
     /// the query fails with [`Error::Timeout`](crate::Error::Timeout).
+    /// At most [`MAX_STATEMENT_TIMEOUT`](crate::MAX_STATEMENT_TIMEOUT);
+    /// a longer one means that.
     pub fn timeout(mut self, limit: std::time::Duration) -> Self {
-        self.timeout = Some(limit);
+        self.timeout = Some(crate::connection::clamp_timeout(limit));
         self
     }
 

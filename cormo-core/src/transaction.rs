@@ -204,6 +204,7 @@ impl Transaction {
         conn: Connection,
         level: Option<IsolationLevel>,
         intent: TxIntent,
+        limit: Option<std::time::Duration>,
     ) -> Result<Self> {
         let caps = conn.capabilities();
         if !caps.transactions {
@@ -220,7 +221,7 @@ impl Transaction {
                 });
             }
         }
-        let raw = conn.adapter().begin(level, intent).await?;
+        let raw = conn.adapter().begin(level, intent, limit).await?;
         let shared = Arc::new(TxShared {
             slot: tokio::sync::Mutex::new(Some(raw)),
             frames: Mutex::new(vec![Frame {

@@ -71,7 +71,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
             datetime_precision: 3,
             atomic_insert_values: None,
         },
-        statement_timeout: opts.statement_timeout,
+        statement_timeout: opts.effective_statement_timeout(),
     };
     Ok(Connection::from_adapter(Box::new(adapter), opts))
 }
@@ -472,6 +472,7 @@ impl Adapter for MongoAdapter {
         &self,
         level: Option<IsolationLevel>,
         _intent: cormo_core::TxIntent,
+        _limit: Option<std::time::Duration>,
     ) -> Result<Box<dyn Any + Send>> {
         let map = |e| errors::map(e, None);
         let mut s = self.db.client().start_session().await.map_err(map)?;

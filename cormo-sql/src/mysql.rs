@@ -48,11 +48,11 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     };
     let mut adapter = SqlAdapter::<MySqlBackend>::new(pool)
         .with_collation(collation)
-        .with_statement_timeout(opts.statement_timeout);
+        .with_statement_timeout(opts.effective_statement_timeout());
     if !mariadb {
         // MySQL 8's max_execution_time bounds SELECTs only; a limit that
         // silently skipped writes would be worse than none.
-        if opts.statement_timeout.is_some() {
+        if opts.effective_statement_timeout().is_some() {
             return Err(Error::Unsupported {
                 backend: "mysql",
                 feature: "statement timeouts on MySQL (MariaDB has them)",

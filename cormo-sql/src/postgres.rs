@@ -25,13 +25,16 @@ pub struct PgBackend;
 pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     let map = |e| errors::map(Dialect::Postgres, None, Op::Read, e);
     let mut co = PgConnectOptions::from_str(&opts.url).map_err(map)?;
-    if let Some(limit) = opts.statement_timeout {
+    if let Some(limit) = opts.effective_statement_timeout() {
         // Set at connect, so the default costs no statement of its own.
         co = co.options([("statement_timeout", Limit::millis(limit).to_string())]);
     }
     let pool = ConnPool::open(co, Settings::from(opts), map).await?;
     Ok(Connection::from_adapter(
-        Box::new(SqlAdapter::<PgBackend>::new(pool).with_statement_timeout(opts.statement_timeout)),
+        Box::new(
+            SqlAdapter::<PgBackend>::new(pool)
+                .with_statement_timeout(opts.effective_statement_timeout()),
+        ),
         opts,
     ))
 }

@@ -36,7 +36,10 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         .map_err(map)?
         .create_if_missing(true)
         .foreign_keys(true)
-        .busy_timeout(opts.statement_timeout.unwrap_or(DEFAULT_BUSY_TIMEOUT));
+        .busy_timeout(
+            opts.effective_statement_timeout()
+                .unwrap_or(DEFAULT_BUSY_TIMEOUT),
+        );
     if !memory {
         co = co.journal_mode(SqliteJournalMode::Wal);
     }
@@ -53,7 +56,8 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     let pool = ConnPool::open(co, settings, map).await?;
     Ok(Connection::from_adapter(
         Box::new(
-            SqlAdapter::<SqliteBackend>::new(pool).with_statement_timeout(opts.statement_timeout),
+            SqlAdapter::<SqliteBackend>::new(pool)
+                .with_statement_timeout(opts.effective_statement_timeout()),
         ),
         opts,
     ))

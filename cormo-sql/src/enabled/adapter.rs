@@ -482,8 +482,10 @@ where
         &self,
         level: Option<IsolationLevel>,
         intent: TxIntent,
+        own: Option<Duration>,
     ) -> Result<Box<dyn Any + Send>> {
         let map = |e| errors::map(B::DIALECT, None, Op::Read, e);
+        let limit = self.limit(None, own)?;
         let mut lease = self.pool.acquire().await.map_err(map)?;
         let statement = match B::begin_statement(level, intent) {
             None => None,
@@ -497,12 +499,7 @@ where
             }
         };
         let c = lease.start()?;
-        let r = <<B::DB as Database>::TransactionManager as TransactionManager>::begin(
-            c,
-            statement.map(sqlx::SqlSafeStr::into_sql_str),
-        )
-        .await
-        .map_err(map);
+        let r = timeout::begin::<B>(c, statement, &map, limit).await;
         lease.done(&r);
         r?;
         Ok(Box::new(SqlTx { lease, open: true }))

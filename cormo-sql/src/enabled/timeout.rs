@@ -129,6 +129,39 @@ where
     restore::<B, _>(conn, around.after, &map, r).await
 }
 
+/// Starts a transaction (`statement`, else `BEGIN`) under `limit`: what
+/// waits there is SQLite's `BEGIN IMMEDIATE`, for the write lock.
+pub async fn begin<B: Backend>(
+    conn: &mut <B::DB as Database>::Connection,
+    statement: Option<&'static str>,
+    map: MapErr<'_>,
+    limit: Option<Limit>,
+) -> Result<()>
+where
+    for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
+    <B::DB as Database>::Arguments: IntoArguments<B::DB>,
+{
+    use sqlx_core::transaction::TransactionManager;
+    let start = |conn| {
+        <<B::DB as Database>::TransactionManager as TransactionManager>::begin(
+            conn,
+            statement.map(sqlx::SqlSafeStr::into_sql_str),
+        )
+    };
+    let Some(limit) = limit else {
+        return start(conn).await.map_err(map);
+    };
+    // Only what runs around the statement applies; its text is the driver's.
+    let mut unused = Sql::new(B::DIALECT);
+    let around = B::bound(&mut unused, &limit)?;
+    let map = timed_out(B::DIALECT, limit.limit, Instant::now(), map);
+    if let Some(before) = around.before {
+        backend::execute::<B>(conn, before, &map).await?;
+    }
+    let r = start(&mut *conn).await.map_err(&map);
+    restore::<B, _>(conn, around.after, &map, r).await
+}
+
 /// Runs the restoring statement; its failure matters only when the
 /// statement itself succeeded (an aborted PostgreSQL transaction refuses
 /// it, and rolling back restores the setting anyway).

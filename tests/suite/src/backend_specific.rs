@@ -161,6 +161,33 @@ pub async fn sqlite_single_writer(db: &Connection) {
     commit.await.unwrap().unwrap();
     assert_eq!(User::query().count(db).await.unwrap(), 2);
 
+    // Its wait for the lock is bounded by the query's time limit.
+    let holder = db.begin().await.unwrap();
+    User::create(&holder, user("held a while")).await.unwrap();
+    let limit = Duration::from_millis(300);
+    let started = Instant::now();
+    let err = User::query()
+        .filter(User::NAME.eq("a"))
+        .timeout(limit)
+        .update(db, [User::AGE.inc(1)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { after } if after == limit),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    holder.rollback().await.unwrap();
+
     // Read, then write, while another connection writes: a conflict now.
     let holder = db.begin().await.unwrap();
     User::create(&holder, user("held again")).await.unwrap();
