@@ -140,9 +140,9 @@ impl Report {
              (below 1 is faster). Every arm's output is checked equal before timing. \
              SQLite runs in memory, one shared-cache database for every arm; PostgreSQL and MariaDB are the \
              local servers; MongoDB is SecantusDB (a Python server, so its numbers say \
-             little about cormo). The SQLite figures swing from run to run and are not \
-             monotonic in N (cormo below the bare connection at some sizes, above at \
-             10 000 rows); the cause is not found yet, so read them as rough.\n",
+             little about cormo). On SQLite at 10 000 rows the bare connection is about \
+             twice as fast as sqlx's own Pool and cormo alike; the cause is not found \
+             yet.\n",
             today(),
             machine(),
             self.rounds
