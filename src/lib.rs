@@ -52,10 +52,10 @@
 pub use cormo_core::{max_date, min_date};
 pub use cormo_core::{
     Adapter, Assign, AssocDef, AssocKind, Capabilities, Col, ColumnDef, ColumnType, Cond,
-    ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, IndexDef, Integrity,
-    IsolationLevel, Model, ModelSchema, Order, Query, RecordId, Result, Transaction, Value,
-    MAX_CHOSEN_ID, MAX_COND_DEPTH, MAX_COND_TERMS, MAX_ECHO_CHARS, MAX_STATEMENT_TIMEOUT,
-    MAX_STRING_CHARS,
+    ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, Include, IndexDef,
+    Integrity, IsolationLevel, Level, Model, ModelSchema, Order, Query, RecordId, Rel, Result,
+    Stats, Transaction, Value, MAX_CHOSEN_ID, MAX_COND_DEPTH, MAX_COND_TERMS, MAX_ECHO_CHARS,
+    MAX_IDS_PER_STATEMENT, MAX_STATEMENT_TIMEOUT, MAX_STRING_CHARS,
 };
 pub use cormo_derive::Model;
 
@@ -105,8 +105,8 @@ mod doctests {
 pub mod __private {
     pub use cormo_core::assoc::{self, ForeignKey};
     pub use cormo_core::{
-        AssocDef, AssocKind, Col, ColumnDef, DefaultValue, FieldType, Fold, Id, IndexDef,
-        Integrity, Model, ModelSchema, Result, RowReader, Value,
+        AssocDef, AssocKind, BoxFuture, Col, ColumnDef, DefaultValue, FieldType, Fold, Id,
+        IndexDef, Integrity, Model, ModelSchema, Rel, Result, RowReader, Session, Value,
     };
 
     /// Reads column 0, the id, of a stored row.

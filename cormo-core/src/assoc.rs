@@ -3,21 +3,25 @@
 //! Each load is one query (`WHERE fk = id`, or `WHERE id = fk`), runs in the
 //! caller's session, and fills the record's cache.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::cond::Cond;
-use crate::connection::Executor;
+use crate::connection::{Executor, Session};
 use crate::error::{Error, Result};
-use crate::id::RecordId;
+use crate::id::{Id, RecordId};
 use crate::model::Model;
 use crate::query::Query;
 use crate::value::Value;
 
 /// Cache entry of a has_many: what was loaded, plus records built before it
 /// was loaded (they live here so `build` can hand out `&mut`).
+///
+/// Loaded records sit behind an `Arc` so that eager loading can give the
+/// same children to two copies of one parent in a slice without cloning
+/// them (models need not be `Clone`).
 pub(crate) struct Many<C> {
-    loaded: OnceLock<Vec<C>>,
-    built: Vec<C>,
+    pub(crate) loaded: OnceLock<Arc<Vec<C>>>,
+    pub(crate) built: Vec<C>,
 }
 
 impl<C> Default for Many<C> {
@@ -29,9 +33,10 @@ impl<C> Default for Many<C> {
     }
 }
 
-/// Cache entry of a has_one / belongs_to.
+/// Cache entry of a has_one / belongs_to. Shared through an `Arc`, since
+/// many children loaded together often belong to one parent.
 pub(crate) struct One<C> {
-    loaded: OnceLock<Option<C>>,
+    pub(crate) loaded: OnceLock<Option<Arc<C>>>,
 }
 
 impl<C> Default for One<C> {
@@ -110,7 +115,7 @@ pub async fn has_many<'p, P: Model, C: Model>(
         return Ok(v);
     }
     let rows = fetch_children::<P, C>(parent, idx, db, None).await?;
-    Ok(entry.loaded.get_or_init(|| rows))
+    Ok(entry.loaded.get_or_init(|| Arc::new(rows)))
 }
 
 /// `parent.reload_<has_many>(db)`: queries again and replaces the cache.
@@ -136,7 +141,9 @@ pub fn build_has_many<P: Model, C: Model>(
     }
     let n = P::schema().associations.len();
     let entry: &mut Many<C> = parent.cormo_id_mut().cache.entry_mut(idx, n)?;
-    let list = match entry.loaded.get_mut() {
+    // Children shared with another copy of this parent (eager loading of
+    // a slice holding it twice) stay shared; the new one waits in `built`.
+    let list = match entry.loaded.get_mut().and_then(Arc::get_mut) {
         Some(loaded) => loaded,
         None => &mut entry.built,
     };
@@ -157,7 +164,7 @@ pub async fn has_one<'p, P: Model, C: Model>(
     let n = P::schema().associations.len();
     let entry: &One<C> = parent.cormo_id().cache.entry(idx, n)?;
     if let Some(v) = entry.loaded.get() {
-        return Ok(v.as_ref());
+        return Ok(v.as_deref());
     }
     let mut rows = fetch_children::<P, C>(parent, idx, db, Some(2)).await?;
     if rows.len() > 1 {
@@ -172,11 +179,14 @@ pub async fn has_one<'p, P: Model, C: Model>(
             ),
         });
     }
-    Ok(entry.loaded.get_or_init(|| rows.pop()).as_ref())
+    Ok(entry
+        .loaded
+        .get_or_init(|| rows.pop().map(Arc::new))
+        .as_deref())
 }
 
-/// `child.<belongs_to>(db)`: the parent; `None` for a null foreign key,
-/// [`Error::NotFound`] for a dangling one.
+/// `child.<belongs_to>(db)`: the parent; `None` for a null foreign key or a
+/// dangling one.
 pub async fn belongs_to<'c, C: Model, P: Model>(
     child: &'c C,
     idx: usize,
@@ -186,16 +196,90 @@ pub async fn belongs_to<'c, C: Model, P: Model>(
     let n = C::schema().associations.len();
     let entry: &One<P> = child.cormo_id().cache.entry(idx, n)?;
     if let Some(v) = entry.loaded.get() {
-        return Ok(v.as_ref());
+        return Ok(v.as_deref());
     }
+    // A dangling key is `None`, as in eager loading: one answer whichever
+    // way the parent was loaded.
     let parent = match fk {
         None => None,
-        Some(id) => Some(P::find(db, id).await?),
+        Some(id) => Query::<P>::new()
+            .filter(Cond::eq("id", Value::Id(id)))
+            .first(db)
+            .await?
+            .map(Arc::new),
     };
-    Ok(entry.loaded.get_or_init(|| parent).as_ref())
+    Ok(entry.loaded.get_or_init(|| parent).as_deref())
 }
 
 /// Forgets a cached has_one / belongs_to so the next call queries again.
 pub fn reset<M: Model>(record: &mut M, idx: usize) {
     record.cormo_id_mut().cache.reset(idx);
+}
+
+/// `parent.loaded_<has_many>()`: the children if they are loaded (by the
+/// accessor, `include` or `fetch_associated`), without a query.
+pub fn loaded_many<P: Model, C: Model>(parent: &P, idx: usize) -> Option<&[C]> {
+    let entry: &Many<C> = parent.cormo_id().cache.peek(idx)?;
+    entry.loaded.get().map(|v| v.as_slice())
+}
+
+/// `record.loaded_<has_one / belongs_to>()`: `Some(None)` when it is loaded
+/// and there is none, `None` when it is not loaded.
+pub fn loaded_one<M: Model, C: Model>(record: &M, idx: usize) -> Option<Option<&C>> {
+    let entry: &One<C> = record.cormo_id().cache.peek(idx)?;
+    entry.loaded.get().map(|v| v.as_deref())
+}
+
+/// The children of a has_many that a save may have to store: those built
+/// before it was loaded, then the loaded ones (built after loading, or
+/// read from the database, which are stored already).
+fn children_mut<P: Model, C: Model>(parent: &mut P, idx: usize) -> impl Iterator<Item = &mut C> {
+    let entry: Option<&mut Many<C>> = parent.cormo_id_mut().cache.peek_mut(idx);
+    entry.into_iter().flat_map(|e| {
+        let loaded = e.loaded.get_mut().and_then(Arc::get_mut);
+        e.built.iter_mut().chain(loaded.into_iter().flatten())
+    })
+}
+
+/// Whether a has_many holds a built record not yet saved.
+pub fn has_built<P: Model, C: Model>(parent: &P, idx: usize) -> bool {
+    let Some(entry) = parent.cormo_id().cache.peek::<Many<C>>(idx) else {
+        return false;
+    };
+    let loaded = entry.loaded.get().map(|v| v.as_slice()).unwrap_or_default();
+    entry
+        .built
+        .iter()
+        .chain(loaded)
+        .any(|c| !c.cormo_id().is_persisted())
+}
+
+/// Saves a has_many's unsaved built records with the parent's id as their
+/// foreign key, in the parent's session (its transaction).
+pub async fn save_built<P: Model, C: Model>(
+    parent: &mut P,
+    idx: usize,
+    fk: fn(&mut C) -> &mut dyn ForeignKey,
+    s: Session<'_>,
+) -> Result<()> {
+    let Some(id) = parent.cormo_id().get() else {
+        return Err(Error::Integrity {
+            message: format!("{} has no id to give its children", P::schema().name),
+        });
+    };
+    for child in children_mut::<P, C>(parent, idx) {
+        if !child.cormo_id().is_persisted() {
+            fk(child).set(id);
+            child.save(&s).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Calls `f` on the ids of a has_many's cached records and the records
+/// built on them, depth first.
+pub fn visit_built<P: Model, C: Model>(parent: &mut P, idx: usize, f: &mut dyn FnMut(&mut Id)) {
+    for child in children_mut::<P, C>(parent, idx) {
+        child.cormo_visit_ids(f);
+    }
 }

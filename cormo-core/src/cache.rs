@@ -43,6 +43,20 @@ impl AssocCache {
             .ok_or_else(|| missing(idx))
     }
 
+    /// The entry for association `idx`, if one was created.
+    pub(crate) fn peek<E: Send + Sync + 'static>(&self, idx: usize) -> Option<&E> {
+        self.slots.get()?.get(idx)?.get()?.downcast_ref::<E>()
+    }
+
+    /// Mutable access to the entry for association `idx`, if one was created.
+    pub(crate) fn peek_mut<E: Send + Sync + 'static>(&mut self, idx: usize) -> Option<&mut E> {
+        self.slots
+            .get_mut()?
+            .get_mut(idx)?
+            .get_mut()?
+            .downcast_mut::<E>()
+    }
+
     /// Mutable access to the entry, created empty on first use.
     pub(crate) fn entry_mut<E: Default + Send + Sync + 'static>(
         &mut self,

@@ -13,6 +13,7 @@ use crate::increment;
 use crate::integrity::{self, IntegrityRule};
 use crate::model::Model;
 use crate::schema::ModelSchema;
+use crate::stats::{Counters, Op, Stats};
 use crate::transaction::{Transaction, TxRef};
 use crate::validate;
 use crate::value::Value;
@@ -117,6 +118,7 @@ struct Inner {
     check_foreign_keys: bool,
     statement_timeout: Option<Duration>,
     registry: RwLock<Registry>,
+    counters: Counters,
 }
 
 #[derive(Default)]
@@ -142,6 +144,7 @@ impl Connection {
                 check_foreign_keys: opts.check_foreign_keys,
                 statement_timeout: opts.effective_statement_timeout(),
                 registry: RwLock::new(Registry::default()),
+                counters: Counters::default(),
             }),
         }
     }
@@ -153,6 +156,19 @@ impl Connection {
 
     pub(crate) fn adapter(&self) -> &dyn Adapter {
         &*self.inner.adapter
+    }
+
+    /// How many statements this connection's operations have sent so far
+    /// (see [`Stats`]). Take it before and after a piece of code to see
+    /// what the code cost:
+    ///
+    /// ```ignore
+    /// let before = db.stats();
+    /// let users = User::query().include(User::POSTS).all(&db).await?;
+    /// assert_eq!(db.stats().reads - before.reads, 2);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.inner.counters.get()
     }
 
     /// Registers `M` and, transitively, every model its associations name.
@@ -449,7 +465,12 @@ impl<'a> Session<'a> {
 
     /// Runs one adapter call. The database stops a statement at its limit;
     /// this only bounds the wait when the server does not answer at all.
-    async fn bounded<T>(&self, op: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    async fn bounded<T>(
+        &self,
+        kind: Op,
+        op: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        self.conn.inner.counters.note(kind);
         let Some(limit) = self.timeout.or(self.conn.inner.statement_timeout) else {
             return op.await;
         };
@@ -504,7 +525,7 @@ impl<'a> Session<'a> {
         if !self.checks_parents() {
             let slot = self.slot().await?;
             let r = self
-                .bounded(self.adapter().insert(slot, schema, id, values))
+                .bounded(Op::Write, self.adapter().insert(slot, schema, id, values))
                 .await;
             return self.noted(fold::unshadowed(schema, r));
         }
@@ -512,7 +533,7 @@ impl<'a> Session<'a> {
         let r = atomically!(self, |s| {
             integrity::check_parents(s, &rules, schema, values).await?;
             let slot = s.slot().await?;
-            s.bounded(s.adapter().insert(slot, schema, id, values))
+            s.bounded(Op::Write, s.adapter().insert(slot, schema, id, values))
                 .await
         });
         self.noted(fold::unshadowed(schema, r))
@@ -547,7 +568,7 @@ impl<'a> Session<'a> {
         if !check && one_statement {
             let slot = self.slot().await?;
             let r = self
-                .bounded(self.adapter().insert_many(slot, schema, rows))
+                .bounded(Op::Write, self.adapter().insert_many(slot, schema, rows))
                 .await;
             return self.noted(fold::unshadowed(schema, r));
         }
@@ -558,7 +579,8 @@ impl<'a> Session<'a> {
                 }
             }
             let slot = s.slot().await?;
-            s.bounded(s.adapter().insert_many(slot, schema, rows)).await
+            s.bounded(Op::Write, s.adapter().insert_many(slot, schema, rows))
+                .await
         });
         self.noted(fold::unshadowed(schema, r))
     }
@@ -573,7 +595,10 @@ impl<'a> Session<'a> {
         if !self.checks_parents() {
             let slot = self.slot().await?;
             let r = self
-                .bounded(self.adapter().update_by_id(slot, schema, id, values))
+                .bounded(
+                    Op::Write,
+                    self.adapter().update_by_id(slot, schema, id, values),
+                )
                 .await;
             return self.noted(fold::unshadowed(schema, r));
         }
@@ -581,8 +606,11 @@ impl<'a> Session<'a> {
         let r = atomically!(self, |s| {
             integrity::check_parents(s, &rules, schema, values).await?;
             let slot = s.slot().await?;
-            s.bounded(s.adapter().update_by_id(slot, schema, id, values))
-                .await
+            s.bounded(
+                Op::Write,
+                s.adapter().update_by_id(slot, schema, id, values),
+            )
+            .await
         });
         self.noted(fold::unshadowed(schema, r))
     }
@@ -594,7 +622,9 @@ impl<'a> Session<'a> {
             return Ok(());
         };
         let slot = self.slot().await?;
-        let r = self.bounded(self.adapter().select(slot, &q, sink)).await;
+        let r = self
+            .bounded(Op::Read, self.adapter().select(slot, &q, sink))
+            .await;
         self.noted(r)
     }
 
@@ -605,7 +635,9 @@ impl<'a> Session<'a> {
             return Ok(Vec::new());
         };
         let slot = self.slot().await?;
-        let r = self.bounded(self.adapter().select_ids(slot, &q)).await;
+        let r = self
+            .bounded(Op::Read, self.adapter().select_ids(slot, &q))
+            .await;
         self.noted(r)
     }
 
@@ -616,7 +648,7 @@ impl<'a> Session<'a> {
             return Ok(0);
         };
         let slot = self.slot().await?;
-        let r = self.bounded(self.adapter().count(slot, &q)).await;
+        let r = self.bounded(Op::Read, self.adapter().count(slot, &q)).await;
         self.noted(r)
     }
 
@@ -627,7 +659,7 @@ impl<'a> Session<'a> {
     ) -> Result<bool> {
         let slot = self.slot().await?;
         let r = self
-            .bounded(self.adapter().reference_parent(slot, schema, id))
+            .bounded(Op::Read, self.adapter().reference_parent(slot, schema, id))
             .await;
         self.noted(r)
     }
@@ -647,7 +679,9 @@ impl<'a> Session<'a> {
         let guards = increment::guards(q.schema, q.cond, assigns)?;
         if !touches_fk && guards.is_empty() {
             let slot = self.slot().await?;
-            let r = self.bounded(self.adapter().update(slot, q, assigns)).await;
+            let r = self
+                .bounded(Op::Write, self.adapter().update(slot, q, assigns))
+                .await;
             return self.noted(fold::unshadowed(q.schema, r));
         }
         let r = atomically!(self, |s| {
@@ -665,7 +699,8 @@ impl<'a> Session<'a> {
                 }
             }
             let slot = s.slot().await?;
-            s.bounded(s.adapter().update(slot, q, assigns)).await
+            s.bounded(Op::Write, s.adapter().update(slot, q, assigns))
+                .await
         });
         self.noted(fold::unshadowed(q.schema, r))
     }
@@ -674,7 +709,9 @@ impl<'a> Session<'a> {
     pub(crate) async fn delete_rows(&self, q: &Select<'_>) -> Result<u64> {
         let q = &self.timed(*q);
         let slot = self.slot().await?;
-        let r = self.bounded(self.adapter().delete(slot, q)).await;
+        let r = self
+            .bounded(Op::Write, self.adapter().delete(slot, q))
+            .await;
         self.noted(r)
     }
 
@@ -702,7 +739,7 @@ impl<'a> Session<'a> {
     /// A transaction of our own for a multi-step operation, so it is
     /// all-or-nothing: none when the caller already has one (we run inside
     /// theirs) or the backend has none.
-    async fn own_tx(&self) -> Result<Option<Transaction>> {
+    pub(crate) async fn own_tx(&self) -> Result<Option<Transaction>> {
         if self.tx.is_some() || !self.conn.capabilities().transactions {
             return Ok(None);
         }
@@ -714,7 +751,7 @@ impl<'a> Session<'a> {
 }
 
 /// Commits our own transaction on success, rolls it back on failure.
-async fn finish<T>(own: Option<Transaction>, out: Result<T>) -> Result<T> {
+pub(crate) async fn finish<T>(own: Option<Transaction>, out: Result<T>) -> Result<T> {
     let Some(tx) = own else { return out };
     match out {
         Ok(v) => {
@@ -753,6 +790,14 @@ pub trait Executor: Send + Sync {
 impl Executor for Connection {
     fn session(&self) -> Session<'_> {
         Connection::session(self)
+    }
+}
+
+/// Generated code runs nested operations (a built child's save) in the
+/// session of the operation that started them.
+impl Executor for Session<'_> {
+    fn session(&self) -> Session<'_> {
+        *self
     }
 }
 

@@ -180,6 +180,12 @@ impl Id {
         self.persisted = true;
     }
 
+    /// Puts back the state a failed save started from.
+    pub(crate) fn restore(&mut self, value: Option<RecordId>, persisted: bool) {
+        self.value = value;
+        self.persisted = persisted;
+    }
+
     pub(crate) fn mark_deleted(&mut self) {
         self.persisted = false;
         self.cache = AssocCache::default();

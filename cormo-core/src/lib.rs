@@ -14,11 +14,14 @@ mod connection;
 mod error;
 pub mod fold;
 mod id;
+mod include;
 mod increment;
 pub mod integrity;
 mod model;
 mod query;
+mod save;
 mod schema;
+mod stats;
 mod transaction;
 mod validate;
 mod value;
@@ -29,12 +32,14 @@ pub use cond_deep::MAX_COND_DEPTH;
 pub use connection::{ConnectOptions, Connection, Executor, Session, MAX_STATEMENT_TIMEOUT};
 pub use error::{BoxError, Error, Result, MAX_ECHO_CHARS};
 pub use id::{Id, RecordId, MAX_CHOSEN_ID};
-pub use model::{IdArg, Model};
+pub use include::{Include, Level, Rel, MAX_IDS_PER_STATEMENT};
+pub use model::{BoxFuture, IdArg, Model};
 pub use query::Query;
 pub use schema::{
     AssocDef, AssocKind, ColumnDef, ColumnType, DefaultValue, Fold, IndexDef, IndexSpec, Integrity,
     ModelSchema, MAX_STRING_CHARS,
 };
+pub use stats::Stats;
 pub use transaction::Transaction;
 pub use validate::{max_date, min_date, MAX_COND_TERMS};
 pub use value::{FieldType, IntoField, NumericField, RowReader, Value};

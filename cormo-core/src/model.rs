@@ -5,12 +5,16 @@ use std::future::Future;
 
 use crate::adapter::Select;
 use crate::cond::Cond;
-use crate::connection::Executor;
+use crate::connection::{Executor, Session};
 use crate::error::{Error, Result};
 use crate::id::{Id, RecordId};
 use crate::query::Query;
 use crate::schema::ModelSchema;
 use crate::value::{RowReader, Value};
+
+/// A boxed future, for the hidden methods generated code implements.
+#[doc(hidden)]
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A database model. Derive it with `#[derive(Model)]`; do not implement it by hand.
 #[diagnostic::on_unimplemented(
@@ -88,6 +92,25 @@ pub trait Model: Sized + Send + Sync + 'static {
         }
     }
 
+    /// Loads an association for records already in hand, in one query per
+    /// association level whatever the number of records (as
+    /// [`Query::include`] does), and replaces what their caches held:
+    ///
+    /// ```ignore
+    /// User::fetch_associated(&db, &mut users, User::POSTS.include(Post::COMMENTS)).await?;
+    /// ```
+    ///
+    /// A belongs_to whose key is null or names no record loads as `None`.
+    /// Records not yet saved are skipped (nothing is stored under them).
+    fn fetch_associated(
+        db: &impl Executor,
+        records: &mut [Self],
+        inc: impl Into<crate::include::Include<Self>>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let inc = inc.into();
+        async move { inc.load(records, db.session()).await }
+    }
+
     /// Inserts `data` and returns it saved, with its id.
     fn create(db: &impl Executor, mut data: Self) -> impl Future<Output = Result<Self>> + Send {
         async move {
@@ -145,33 +168,40 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// Inserts the record if it is new, updates every column if it is stored.
     /// A new record's `None` fields with a `#[cormo(default = ...)]` are
     /// stored with the default (the struct keeps `None` until reloaded).
+    ///
+    /// A new record's first save also saves the records built on it with
+    /// `build_<child>` (their foreign key set to the new id), all in one
+    /// transaction: if any of them fails, nothing is stored and every
+    /// record stays new.
     fn save(&mut self, db: &impl Executor) -> impl Future<Output = Result<()>> + Send {
         async move {
             let s = db.session();
-            let mut values = self.to_values();
-            let id = self.cormo_id();
-            if !id.is_persisted() {
-                Self::schema().apply_defaults(&mut values);
-            }
-            Self::schema().check_values(&values)?;
-            if id.is_persisted() {
-                let Some(rid) = id.get() else {
-                    return Err(Error::NotFound {
-                        model: Self::schema().name,
-                    });
-                };
-                let n = s.update_by_id(Self::schema(), rid, &values).await?;
-                if n == 0 {
-                    return Err(Error::NotFound {
-                        model: Self::schema().name,
-                    });
-                }
+            if !self.cormo_id().is_persisted() && self.cormo_has_built() {
+                crate::save::tree(self, s).await
             } else {
-                let rid = s.insert(Self::schema(), id.get(), &values).await?;
-                self.cormo_id_mut().mark_persisted(rid);
+                crate::save::row(self, s).await
             }
-            Ok(())
         }
+    }
+
+    /// Whether records built on this one wait to be saved with it.
+    #[doc(hidden)]
+    fn cormo_has_built(&self) -> bool {
+        false
+    }
+
+    /// Saves the records built on this one (after it was inserted).
+    #[doc(hidden)]
+    fn cormo_save_built<'a>(&'a mut self, s: Session<'a>) -> BoxFuture<'a, Result<()>> {
+        let _ = s;
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Calls `f` on this record's id, then on the ids of the records built
+    /// on it, depth first, in a fixed order.
+    #[doc(hidden)]
+    fn cormo_visit_ids(&mut self, f: &mut dyn FnMut(&mut Id)) {
+        f(self.cormo_id_mut())
     }
 
     /// Deletes the record, applying the integrity rules below it. A

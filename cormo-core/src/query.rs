@@ -7,6 +7,7 @@ use crate::cond::{Assign, Cond, Order};
 use crate::connection::Executor;
 use crate::error::{Error, Result};
 use crate::id::RecordId;
+use crate::include::Include;
 use crate::model::Model;
 
 /// A query on model `M`, built by chaining and run by a terminal method
@@ -26,6 +27,7 @@ pub struct Query<M> {
     limit: Option<u64>,
     skip: Option<u64>,
     timeout: Option<std::time::Duration>,
+    includes: Vec<Include<M>>,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -37,6 +39,7 @@ impl<M> Clone for Query<M> {
             limit: self.limit,
             skip: self.skip,
             timeout: self.timeout,
+            includes: self.includes.clone(),
             _m: PhantomData,
         }
     }
@@ -50,6 +53,7 @@ impl<M> std::fmt::Debug for Query<M> {
             .field("limit", &self.limit)
             .field("skip", &self.skip)
             .field("timeout", &self.timeout)
+            .field("includes", &self.includes)
             .finish()
     }
 }
@@ -69,6 +73,7 @@ impl<M: Model> Query<M> {
             limit: None,
             skip: None,
             timeout: None,
+            includes: Vec::new(),
             _m: PhantomData,
         }
     }
@@ -120,6 +125,27 @@ impl<M: Model> Query<M> {
         self
     }
 
+    /// Loads an association of every record found, in one more query per
+    /// association level whatever the number of records (eager loading).
+    /// The records' accessors then answer from what was loaded, and
+    /// `loaded_<name>()` returns it without `db`:
+    ///
+    /// ```ignore
+    /// let users = User::query()
+    ///     .include(User::POSTS.include(Post::COMMENTS))
+    ///     .all(&db)
+    ///     .await?; // three queries
+    /// let posts: &[Post] = users[0].loaded_posts().unwrap_or_default();
+    /// ```
+    ///
+    /// `all`, `first` and `one` load includes; `count`, `ids`, `update`
+    /// and `delete` ignore them. See [`Model::fetch_associated`] for
+    /// records already in hand.
+    pub fn include(mut self, inc: impl Into<Include<M>>) -> Self {
+        self.includes.push(inc.into());
+        self
+    }
+
     /// The condition built so far.
     pub fn condition(&self) -> &Cond {
         &self.cond
@@ -136,18 +162,52 @@ impl<M: Model> Query<M> {
         }
     }
 
-    /// Runs the query and decodes every row into `M`.
+    /// Runs the query and decodes every row into `M`, then loads the
+    /// [`include`](Self::include)d associations.
     pub async fn all(&self, db: &impl Executor) -> Result<Vec<M>> {
+        let s = db.session();
+        let mut rows = self.rows(&self.select(), s).await?;
+        self.load_includes(&mut rows, s).await?;
+        Ok(rows)
+    }
+
+    /// The rows `q` selects, decoded, without includes.
+    async fn rows(&self, q: &Select<'_>, s: crate::connection::Session<'_>) -> Result<Vec<M>> {
         let mut out = Vec::new();
         let mut sink = |row: &mut dyn crate::value::RowReader| -> Result<()> {
             out.push(M::from_row(row)?);
             Ok(())
         };
-        db.session()
-            .with_timeout(self.timeout)
-            .select(&self.select(), &mut sink)
-            .await?;
+        s.with_timeout(self.timeout).select(q, &mut sink).await?;
         Ok(out)
+    }
+
+    /// This query's rows that also match `extra` (an eager-loading level:
+    /// the link to the parents), without includes.
+    pub(crate) async fn rows_where(
+        &self,
+        extra: Cond,
+        s: crate::connection::Session<'_>,
+    ) -> Result<Vec<M>> {
+        let cond = self.cond.clone().and(extra);
+        let q = Select {
+            cond: &cond,
+            ..self.select()
+        };
+        self.rows(&q, s).await
+    }
+
+    /// Loads this query's includes for `rows`, one level after another.
+    pub(crate) async fn load_includes(
+        &self,
+        rows: &mut [M],
+        s: crate::connection::Session<'_>,
+    ) -> Result<()> {
+        let s = s.with_timeout(self.timeout);
+        for inc in &self.includes {
+            inc.load(rows, s).await?;
+        }
+        Ok(())
     }
 
     /// The first record, or `None`.

@@ -103,6 +103,23 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
                 format!("two associations are named `{name}`; give one of them `as = \"...\"`"),
             );
         }
+        // Each association is also a constant (`User::POSTS`), next to the
+        // column constants.
+        let konst = naming::constant(&name);
+        if let Some(f) = raw
+            .fields
+            .iter()
+            .find(|f| naming::constant(&f.ident.to_string()) == konst)
+        {
+            let at = a.as_.as_ref().map_or(a.span, |l| l.span());
+            errors.at(
+                at,
+                format!(
+                    "association `{name}` and field `{}` would both be the constant `{konst}`; give the association `as = \"...\"`",
+                    f.ident
+                ),
+            );
+        }
         if a.kind == Kind::BelongsTo {
             let fk_field = raw
                 .fields

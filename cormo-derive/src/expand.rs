@@ -44,7 +44,7 @@ pub fn expand(m: &Model) -> TokenStream {
         quote_spanned!(ty.span()=> #fi: <#ty as __c::FieldType>::decode(row, #idx, #col)?)
     });
     let col_consts = cols.iter().map(|f| {
-        let konst = format_ident!("{}", f.ident.to_string().trim_start_matches("r#").to_uppercase(), span = f.ident.span());
+        let konst = format_ident!("{}", naming::constant(&f.ident.to_string()), span = f.ident.span());
         let ty = &f.ty;
         let col = &f.column;
         let doc = format!("The `{col}` column, for conditions, ordering and updates.");
@@ -59,6 +59,7 @@ pub fn expand(m: &Model) -> TokenStream {
         .enumerate()
         .map(|(i, a)| assoc_methods(m, i, a));
     let checks = m.associations.iter().map(assoc_check);
+    let built = built_methods(m);
     let default_checks = cols.iter().filter_map(|f| {
         let ty = &f.ty;
         let (lit, kind) = match &f.default {
@@ -109,6 +110,7 @@ pub fn expand(m: &Model) -> TokenStream {
                         #(#decode,)*
                     })
                 }
+                #built
             }
 
             #[allow(dead_code)]
@@ -238,6 +240,7 @@ fn fk_helper(m: &Model, a: &Association) -> TokenStream {
         Kind::HasMany | Kind::HasOne => {
             let span = a.foreign_key_lit.as_ref().map_or(a.span, |l| l.span());
             let fk = syn::Ident::new(&a.foreign_key, span);
+            let key = format_ident!("__cormo_key_{}", a.name);
             quote_spanned! {span=>
                 // A trait object, not `impl Trait`: an opaque return type
                 // captures the borrow's lifetime in edition 2024 and would
@@ -245,6 +248,10 @@ fn fk_helper(m: &Model, a: &Association) -> TokenStream {
                 #[doc(hidden)]
                 fn #helper(child: &mut #target) -> &mut dyn ::cormo::__private::ForeignKey {
                     &mut child.#fk
+                }
+                #[doc(hidden)]
+                fn #key(child: &#target) -> ::std::option::Option<::cormo::RecordId> {
+                    ::cormo::__private::ForeignKey::get(&child.#fk)
                 }
             }
         }
@@ -281,6 +288,13 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
     let helper = format_ident!("__cormo_fk_{}", a.name);
     let model = m.ident.to_string();
     let fk_helper = fk_helper(m, a);
+    let konst = format_ident!("{}", naming::constant(&a.name));
+    let loaded = format_ident!("loaded_{}", a.name);
+    let key = format_ident!("__cormo_key_{}", a.name);
+    let doc_const = format!(
+        "The `{}` association, for `include` and `fetch_associated`.",
+        a.name
+    );
     // Bodies carry the target's span: if it is not a model, that is where
     // the compiler says so.
     let span = a.span;
@@ -299,8 +313,20 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
             let load = quote_spanned!(span=> ::cormo::__private::assoc::has_many::<Self, #target>(self, #idx, db).await);
             let reload_body = quote_spanned!(span=> ::cormo::__private::assoc::reload_has_many::<Self, #target>(self, #idx, db).await);
             let build_body = quote_spanned!(span=> ::cormo::__private::assoc::build_has_many::<Self, #target>(self, #idx, data, Self::#helper));
+            let doc_loaded = format!(
+                "The `{}` if they are loaded (by `{}`, `include` or `fetch_associated`), without a query.",
+                a.name, a.name
+            );
+            let loaded_body = quote_spanned!(span=> ::cormo::__private::assoc::loaded_many::<Self, #target>(self, #idx));
             quote! {
                 #fk_helper
+                #[doc = #doc_const]
+                pub const #konst: ::cormo::__private::Rel<Self, #target> =
+                    ::cormo::__private::Rel::__child_key(#idx, Self::#key);
+                #[doc = #doc_loaded]
+                pub fn #loaded(&self) -> ::std::option::Option<&[#target]> {
+                    #loaded_body
+                }
                 #[doc = #doc]
                 pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<&[#target]> {
                     #load
@@ -321,8 +347,17 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
                 a.name
             );
             let load = quote_spanned!(span=> ::cormo::__private::assoc::has_one::<Self, #target>(self, #idx, db).await);
+            let loaded_body = quote_spanned!(span=> ::cormo::__private::assoc::loaded_one::<Self, #target>(self, #idx));
+            let doc_loaded = loaded_one_doc(&a.name);
             quote! {
                 #fk_helper
+                #[doc = #doc_const]
+                pub const #konst: ::cormo::__private::Rel<Self, #target> =
+                    ::cormo::__private::Rel::__child_key(#idx, Self::#key);
+                #[doc = #doc_loaded]
+                pub fn #loaded(&self) -> ::std::option::Option<::std::option::Option<&#target>> {
+                    #loaded_body
+                }
                 #[doc = #doc]
                 pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
                     #load
@@ -336,12 +371,21 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
         }
         Kind::BelongsTo => {
             let doc = format!(
-                "The `{}` this {model} belongs to: `None` when `{}` is null, `Error::NotFound` when it dangles. Cached.",
+                "The `{}` this {model} belongs to: `None` when `{}` is null or names no record. Cached.",
                 a.name, a.foreign_key
             );
             let load = quote_spanned!(span=> ::cormo::__private::assoc::belongs_to::<Self, #target>(self, #idx, self.#helper(), db).await);
+            let loaded_body = quote_spanned!(span=> ::cormo::__private::assoc::loaded_one::<Self, #target>(self, #idx));
+            let doc_loaded = loaded_one_doc(&a.name);
             quote! {
                 #fk_helper
+                #[doc = #doc_const]
+                pub const #konst: ::cormo::__private::Rel<Self, #target> =
+                    ::cormo::__private::Rel::__own_key(#idx, Self::#helper);
+                #[doc = #doc_loaded]
+                pub fn #loaded(&self) -> ::std::option::Option<::std::option::Option<&#target>> {
+                    #loaded_body
+                }
                 #[doc = #doc]
                 pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
                     #load
@@ -354,6 +398,54 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
             }
         }
     }
+}
+
+/// The hooks `save` uses to store what was built on a new record: one
+/// line per has_many (the only kind with `build_<child>`).
+fn built_methods(m: &Model) -> TokenStream {
+    let many: Vec<(usize, &Association)> = m
+        .associations
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.kind == Kind::HasMany)
+        .collect();
+    if many.is_empty() {
+        return TokenStream::new();
+    }
+    let has = many.iter().map(|(i, a)| {
+        let target = &a.target;
+        quote_spanned!(a.span=> __c::assoc::has_built::<Self, #target>(self, #i))
+    });
+    let save = many.iter().map(|(i, a)| {
+        let target = &a.target;
+        let helper = format_ident!("__cormo_fk_{}", a.name);
+        quote_spanned!(a.span=> __c::assoc::save_built::<Self, #target>(self, #i, Self::#helper, s).await?;)
+    });
+    let visit = many.iter().map(|(i, a)| {
+        let target = &a.target;
+        quote_spanned!(a.span=> __c::assoc::visit_built::<Self, #target>(self, #i, f);)
+    });
+    quote! {
+        fn cormo_has_built(&self) -> bool {
+            #(#has)||*
+        }
+        fn cormo_save_built<'a>(&'a mut self, s: __c::Session<'a>) -> __c::BoxFuture<'a, __c::Result<()>> {
+            ::std::boxed::Box::pin(async move {
+                #(#save)*
+                ::std::result::Result::Ok(())
+            })
+        }
+        fn cormo_visit_ids(&mut self, f: &mut dyn ::std::ops::FnMut(&mut __c::Id)) {
+            f(&mut self.id);
+            #(#visit)*
+        }
+    }
+}
+
+fn loaded_one_doc(name: &str) -> String {
+    format!(
+        "The `{name}` if it is loaded (by `{name}`, `include` or `fetch_associated`), without a query: `Some(None)` when it is loaded and there is none, `None` when it is not loaded."
+    )
 }
 
 /// When the derive reports errors, an `impl Model` whose bodies never run

@@ -20,6 +20,12 @@ pub fn plural_accessor(target: &str) -> String {
     cruet::to_plural(&snake(target))
 }
 
+/// The associated constant a field or association becomes: `user_id` →
+/// `USER_ID`, `r#type` → `TYPE`.
+pub fn constant(name: &str) -> String {
+    name.trim_start_matches("r#").to_uppercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

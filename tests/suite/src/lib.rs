@@ -10,6 +10,7 @@
 
 pub mod backend_specific;
 pub mod dynamic;
+pub mod eager;
 pub mod harness;
 pub mod integrity;
 pub mod models;
@@ -47,6 +48,16 @@ suite_tests! {
     seed::has_one_returns_option_and_rejects_two,
     seed::unsaved_parent_has_no_children,
     seed::foreign_keys_compare_with_record_ids,
+    eager::include_loads_every_kind_in_one_query_per_level,
+    eager::include_nests_with_conditions_and_order,
+    eager::include_on_no_records_runs_no_more_queries,
+    eager::include_query_count_is_levels_plus_one,
+    eager::fetch_associated_fills_records_in_hand,
+    eager::include_has_one_with_two_children_is_an_integrity_error,
+    eager::include_in_a_transaction_sees_its_writes if Transactions,
+    eager::include_more_parents_than_one_statement_takes if LargeWrites,
+    eager::saving_a_new_record_saves_what_was_built_on_it,
+    eager::a_failed_built_child_stores_nothing if Transactions,
     records::create_find_save_destroy,
     records::build_then_save_inserts_once,
     records::caller_chosen_id_is_inserted,

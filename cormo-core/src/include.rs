@@ -1,0 +1,358 @@
+//! Eager loading: [`Query::include`] and [`Model::fetch_associated`].
+//!
+//! One query per association level, whatever the number of records: the
+//! level's rows are read with the parents' ids as one list (one bound array
+//! on every SQL backend, `$in` on MongoDB), grouped in memory and put into
+//! each record's association cache. Nested levels run on all the children
+//! of the level above at once, so users → posts → comments is three
+//! queries for any number of users.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+
+use crate::assoc::{Many, One};
+use crate::cond::{Cond, Order};
+use crate::connection::Session;
+use crate::error::{Error, Result};
+use crate::id::RecordId;
+use crate::model::Model;
+use crate::query::Query;
+use crate::schema::AssocKind;
+use crate::value::Value;
+
+/// Most ids one eager-loading statement carries. The list is one bound
+/// value on every backend, so no bind-parameter limit applies; this keeps
+/// each statement (and a MongoDB filter document, capped at 16 MiB) a few
+/// megabytes at most. More parents than this take one more statement per
+/// chunk.
+pub const MAX_IDS_PER_STATEMENT: usize = 100_000;
+
+/// How a level finds the key that links a record to its parent.
+enum Key<P, C> {
+    /// has_many / has_one: the child's foreign key.
+    Child(fn(&C) -> Option<RecordId>),
+    /// belongs_to: the record's own foreign key.
+    Own(fn(&P) -> Option<RecordId>),
+}
+
+impl<P, C> Clone for Key<P, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P, C> Copy for Key<P, C> {}
+
+/// An association of model `P` to model `C`, as a value: what
+/// `#[derive(Model)]` generates as an upper-case constant for each
+/// association (`User::POSTS`, `Post::USER`), for
+/// [`Query::include`] and [`Model::fetch_associated`].
+///
+/// ```ignore
+/// let users = User::query()
+///     .include(User::POSTS.order_by(Post::TITLE.asc()).include(Post::COMMENTS))
+///     .all(&db)
+///     .await?;
+/// ```
+pub struct Rel<P, C> {
+    idx: usize,
+    key: Key<P, C>,
+}
+
+impl<P, C> Clone for Rel<P, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P, C> Copy for Rel<P, C> {}
+
+impl<P: Model, C: Model> fmt::Debug for Rel<P, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = P::schema()
+            .associations
+            .get(self.idx)
+            .map_or("?", |a| a.name);
+        write!(f, "{}::{}", P::schema().name, name)
+    }
+}
+
+impl<P, C> Rel<P, C> {
+    #[doc(hidden)]
+    pub const fn __child_key(idx: usize, key: fn(&C) -> Option<RecordId>) -> Self {
+        Rel {
+            idx,
+            key: Key::Child(key),
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __own_key(idx: usize, key: fn(&P) -> Option<RecordId>) -> Self {
+        Rel {
+            idx,
+            key: Key::Own(key),
+        }
+    }
+}
+
+impl<P: Model, C: Model> Rel<P, C> {
+    fn level(self) -> Level<P, C> {
+        Level {
+            rel: self,
+            query: Query::new(),
+        }
+    }
+
+    /// Loads only the associated records matching `cond` (ANDed with the
+    /// link to the parent).
+    pub fn filter(self, cond: Cond) -> Level<P, C> {
+        self.level().filter(cond)
+    }
+
+    /// Orders each parent's associated records.
+    pub fn order_by(self, order: Order) -> Level<P, C> {
+        self.level().order_by(order)
+    }
+
+    /// Loads an association of the associated records too (the next level).
+    pub fn include(self, inc: impl Into<Include<C>>) -> Level<P, C> {
+        self.level().include(inc)
+    }
+}
+
+/// One association level with its own conditions, order and nested levels;
+/// built from a [`Rel`] (`User::POSTS.filter(...)`).
+pub struct Level<P, C> {
+    rel: Rel<P, C>,
+    query: Query<C>,
+}
+
+impl<P: Model, C: Model> fmt::Debug for Level<P, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Level")
+            .field("rel", &self.rel)
+            .field("query", &self.query)
+            .finish()
+    }
+}
+
+impl<P: Model, C: Model> Level<P, C> {
+    /// Adds a condition on the associated records; repeated calls are ANDed.
+    pub fn filter(mut self, cond: Cond) -> Self {
+        self.query = self.query.filter(cond);
+        self
+    }
+
+    /// Adds an ordering term for each parent's associated records.
+    pub fn order_by(mut self, order: Order) -> Self {
+        self.query = self.query.order_by(order);
+        self
+    }
+
+    /// Loads an association of the associated records too.
+    pub fn include(mut self, inc: impl Into<Include<C>>) -> Self {
+        self.query = self.query.include(inc);
+        self
+    }
+}
+
+/// What [`Query::include`] and [`Model::fetch_associated`] take: a
+/// [`Rel`] or a [`Level`], type-checked against the model it loads for.
+pub struct Include<P> {
+    loader: Arc<dyn Load<P>>,
+}
+
+impl<P> Clone for Include<P> {
+    fn clone(&self) -> Self {
+        Include {
+            loader: self.loader.clone(),
+        }
+    }
+}
+
+impl<P> fmt::Debug for Include<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.loader.describe(f)
+    }
+}
+
+impl<P: Model, C: Model> From<Rel<P, C>> for Include<P> {
+    fn from(rel: Rel<P, C>) -> Self {
+        rel.level().into()
+    }
+}
+
+impl<P: Model, C: Model> From<Level<P, C>> for Include<P> {
+    fn from(level: Level<P, C>) -> Self {
+        Include {
+            loader: Arc::new(level),
+        }
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A level, with its child type erased so a query can hold several.
+trait Load<P>: Send + Sync {
+    fn load<'a>(&'a self, records: &'a mut [P], s: Session<'a>) -> BoxFuture<'a, Result<()>>;
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+impl<P: Model, C: Model> Load<P> for Level<P, C> {
+    fn load<'a>(&'a self, records: &'a mut [P], s: Session<'a>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match self.rel.key {
+                Key::Child(fk) => load_children(self, fk, records, s).await,
+                Key::Own(fk) => load_parents(self, fk, records, s).await,
+            }
+        })
+    }
+
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+impl<P: Model> Include<P> {
+    /// Loads this level (and the levels nested in it) for `records`.
+    pub(crate) async fn load(&self, records: &mut [P], s: Session<'_>) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.loader.load(records, s).await
+    }
+}
+
+/// Reads the level's rows whose `column` is in `ids`, in chunks of
+/// [`MAX_IDS_PER_STATEMENT`], then loads the nested levels on all of them.
+async fn rows_keyed_by<C: Model>(
+    query: &Query<C>,
+    column: &'static str,
+    mut ids: Vec<RecordId>,
+    s: Session<'_>,
+) -> Result<Vec<C>> {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(MAX_IDS_PER_STATEMENT) {
+        let cond = Cond::is_in(column, chunk.iter().copied().map(Value::Id).collect());
+        let mut part = query.rows_where(cond, s).await?;
+        if rows.is_empty() {
+            rows = part;
+        } else {
+            rows.append(&mut part);
+        }
+    }
+    query.load_includes(&mut rows, s).await?;
+    Ok(rows)
+}
+
+/// The association's declaration, for its foreign key and kind.
+fn decl<P: Model>(idx: usize) -> Result<&'static crate::schema::AssocDef> {
+    P::schema()
+        .associations
+        .get(idx)
+        .ok_or_else(|| Error::Integrity {
+            message: format!("association #{idx} is not declared on {}", P::schema().name),
+        })
+}
+
+/// has_many / has_one: children whose foreign key is one of the records' ids.
+async fn load_children<P: Model, C: Model>(
+    level: &Level<P, C>,
+    fk: fn(&C) -> Option<RecordId>,
+    records: &mut [P],
+    s: Session<'_>,
+) -> Result<()> {
+    let a = decl::<P>(level.rel.idx)?;
+    let ids: Vec<RecordId> = records.iter().filter_map(stored_id).collect();
+    let children = if ids.is_empty() {
+        Vec::new()
+    } else {
+        rows_keyed_by(&level.query, a.foreign_key, ids, s).await?
+    };
+    let n = P::schema().associations.len();
+    if a.kind == AssocKind::HasMany {
+        let mut groups: HashMap<RecordId, Vec<C>> = HashMap::new();
+        for child in children {
+            if let Some(key) = fk(&child) {
+                groups.entry(key).or_default().push(child);
+            }
+        }
+        let mut groups: HashMap<RecordId, Arc<Vec<C>>> =
+            groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+        for r in records.iter_mut() {
+            // An unsaved record has nothing stored under it; what was built
+            // on it stays as it is.
+            let Some(id) = stored_id(r) else { continue };
+            let list = match groups.get(&id) {
+                Some(list) => list.clone(),
+                None => {
+                    let empty = Arc::new(Vec::new());
+                    groups.insert(id, empty.clone());
+                    empty
+                }
+            };
+            let entry: &mut Many<C> = r.cormo_id_mut().cache.entry_mut(level.rel.idx, n)?;
+            entry.loaded = OnceLock::from(list);
+        }
+    } else {
+        let mut by_parent: HashMap<RecordId, Arc<C>> = HashMap::new();
+        for child in children {
+            let Some(key) = fk(&child) else { continue };
+            if by_parent.insert(key, Arc::new(child)).is_some() {
+                return Err(Error::Integrity {
+                    message: format!(
+                        "{} {key} has more than one {} ({})",
+                        P::schema().name,
+                        a.name,
+                        C::schema().name
+                    ),
+                });
+            }
+        }
+        for r in records.iter_mut() {
+            let Some(id) = stored_id(r) else { continue };
+            let entry: &mut One<C> = r.cormo_id_mut().cache.entry_mut(level.rel.idx, n)?;
+            entry.loaded = OnceLock::from(by_parent.get(&id).cloned());
+        }
+    }
+    Ok(())
+}
+
+/// belongs_to: the records the foreign keys name; `None` for a null or
+/// dangling key.
+async fn load_parents<P: Model, C: Model>(
+    level: &Level<P, C>,
+    fk: fn(&P) -> Option<RecordId>,
+    records: &mut [P],
+    s: Session<'_>,
+) -> Result<()> {
+    let keys: Vec<RecordId> = records.iter().filter_map(fk).collect();
+    let targets = if keys.is_empty() {
+        Vec::new()
+    } else {
+        rows_keyed_by(&level.query, "id", keys, s).await?
+    };
+    let by_id: HashMap<RecordId, Arc<C>> = targets
+        .into_iter()
+        .filter_map(|t| Some((t.cormo_id().get()?, Arc::new(t))))
+        .collect();
+    let n = P::schema().associations.len();
+    for r in records.iter_mut() {
+        let target = fk(r).and_then(|k| by_id.get(&k).cloned());
+        let entry: &mut One<C> = r.cormo_id_mut().cache.entry_mut(level.rel.idx, n)?;
+        entry.loaded = OnceLock::from(target);
+    }
+    Ok(())
+}
+
+fn stored_id<P: Model>(r: &P) -> Option<RecordId> {
+    let id = r.cormo_id();
+    if id.is_persisted() {
+        id.get()
+    } else {
+        None
+    }
+}

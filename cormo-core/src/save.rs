@@ -1,0 +1,63 @@
+//! `save`: one record's row, or, on a record's first save, the record and
+//! everything built on it (`build_<child>`) in one transaction.
+
+use crate::connection::{finish, Session};
+use crate::error::{Error, Result};
+use crate::id::{Id, RecordId};
+use crate::model::Model;
+
+/// Inserts the record if it is new, updates every column if it is stored.
+pub(crate) async fn row<M: Model>(record: &mut M, s: Session<'_>) -> Result<()> {
+    let mut values = record.to_values();
+    let id = record.cormo_id();
+    if !id.is_persisted() {
+        M::schema().apply_defaults(&mut values);
+    }
+    M::schema().check_values(&values)?;
+    if id.is_persisted() {
+        let Some(rid) = id.get() else {
+            return Err(Error::NotFound {
+                model: M::schema().name,
+            });
+        };
+        let n = s.update_by_id(M::schema(), rid, &values).await?;
+        if n == 0 {
+            return Err(Error::NotFound {
+                model: M::schema().name,
+            });
+        }
+    } else {
+        let rid = s.insert(M::schema(), id.get(), &values).await?;
+        record.cormo_id_mut().mark_persisted(rid);
+    }
+    Ok(())
+}
+
+/// A new record with children built on it: the record, then each built
+/// child (with the new id as its foreign key, and its own built children),
+/// all or nothing. On failure every record of the tree is as it was before
+/// (new, with the id it had), except that built children keep the
+/// foreign key they were given, which the next `save` sets again.
+pub(crate) async fn tree<M: Model>(record: &mut M, s: Session<'_>) -> Result<()> {
+    let mut before: Vec<(Option<RecordId>, bool)> = Vec::new();
+    record.cormo_visit_ids(&mut |id: &mut Id| before.push((id.get(), id.is_persisted())));
+    let own = s.own_tx().await?;
+    let inner = own.as_ref().map_or(s, |t| {
+        crate::connection::Executor::session(t).with_timeout(s.timeout)
+    });
+    let out = async {
+        row(record, inner).await?;
+        record.cormo_save_built(inner).await
+    }
+    .await;
+    let out = finish(own, out).await;
+    if out.is_err() {
+        let mut saved = before.into_iter();
+        record.cormo_visit_ids(&mut |id: &mut Id| {
+            if let Some((value, persisted)) = saved.next() {
+                id.restore(value, persisted);
+            }
+        });
+    }
+    out
+}
