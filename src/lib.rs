@@ -53,9 +53,9 @@ pub use cormo_core::{max_date, min_date};
 pub use cormo_core::{
     Adapter, Assign, AssocDef, AssocKind, Capabilities, Col, ColumnDef, ColumnType, Cond,
     ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, Include, IndexDef,
-    Integrity, IsolationLevel, Level, Model, ModelSchema, Order, Query, RecordId, Rel, Result,
-    Stats, Transaction, Value, MAX_CHOSEN_ID, MAX_COND_DEPTH, MAX_COND_TERMS, MAX_ECHO_CHARS,
-    MAX_IDS_PER_STATEMENT, MAX_STATEMENT_TIMEOUT, MAX_STRING_CHARS,
+    Integrity, IsolationLevel, Level, Loaded, Model, ModelSchema, Order, Query, RecordId, Rel,
+    Result, Stats, Transaction, Value, MAX_CHOSEN_ID, MAX_COND_DEPTH, MAX_COND_TERMS,
+    MAX_ECHO_CHARS, MAX_IDS_PER_STATEMENT, MAX_STATEMENT_TIMEOUT, MAX_STRING_CHARS,
 };
 pub use cormo_derive::Model;
 
@@ -103,10 +103,13 @@ mod doctests {
 /// Support for generated code. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use cormo_core::__serialize::{write_many, write_one};
     pub use cormo_core::assoc::{self, ForeignKey};
+    pub use cormo_core::FieldSink;
     pub use cormo_core::{
         AssocDef, AssocKind, BoxFuture, Col, ColumnDef, DefaultValue, FieldType, Fold, Id,
-        IndexDef, Integrity, Model, ModelSchema, Rel, Result, RowReader, Session, Value,
+        IndexDef, Integrity, LoadedFields, Model, ModelSchema, Rel, Result, RowReader, Session,
+        Value,
     };
 
     /// Reads column 0, the id, of a stored row.

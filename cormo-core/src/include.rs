@@ -30,21 +30,6 @@ use crate::value::Value;
 /// chunk.
 pub const MAX_IDS_PER_STATEMENT: usize = 100_000;
 
-/// How a level finds the key that links a record to its parent.
-enum Key<P, C> {
-    /// has_many / has_one: the child's foreign key.
-    Child(fn(&C) -> Option<RecordId>),
-    /// belongs_to: the record's own foreign key.
-    Own(fn(&P) -> Option<RecordId>),
-}
-
-impl<P, C> Clone for Key<P, C> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P, C> Copy for Key<P, C> {}
-
 /// An association of model `P` to model `C`, as a value: what
 /// `#[derive(Model)]` generates as an upper-case constant for each
 /// association (`User::POSTS`, `Post::USER`), for
@@ -58,7 +43,7 @@ impl<P, C> Copy for Key<P, C> {}
 /// ```
 pub struct Rel<P, C> {
     idx: usize,
-    key: Key<P, C>,
+    _m: std::marker::PhantomData<fn(&P) -> &C>,
 }
 
 impl<P, C> Clone for Rel<P, C> {
@@ -79,19 +64,12 @@ impl<P: Model, C: Model> fmt::Debug for Rel<P, C> {
 }
 
 impl<P, C> Rel<P, C> {
+    /// Association `idx` of `P` (generated code names the right one).
     #[doc(hidden)]
-    pub const fn __child_key(idx: usize, key: fn(&C) -> Option<RecordId>) -> Self {
+    pub const fn __new(idx: usize) -> Self {
         Rel {
             idx,
-            key: Key::Child(key),
-        }
-    }
-
-    #[doc(hidden)]
-    pub const fn __own_key(idx: usize, key: fn(&P) -> Option<RecordId>) -> Self {
-        Rel {
-            idx,
-            key: Key::Own(key),
+            _m: std::marker::PhantomData,
         }
     }
 }
@@ -202,9 +180,16 @@ trait Load<P>: Send + Sync {
 impl<P: Model, C: Model> Load<P> for Level<P, C> {
     fn load<'a>(&'a self, records: &'a mut [P], s: Session<'a>) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            match self.rel.key {
-                Key::Child(fk) => load_children(self, fk, records, s).await,
-                Key::Own(fk) => load_parents(self, fk, records, s).await,
+            let a = decl::<P>(self.rel.idx)?;
+            match a.kind {
+                AssocKind::HasMany | AssocKind::HasOne => {
+                    let fk = key_of::<C>(a.foreign_key)?;
+                    load_children(self, a, fk, records, s).await
+                }
+                AssocKind::BelongsTo => {
+                    let fk = key_of::<P>(a.foreign_key)?;
+                    load_parents(self, fk, records, s).await
+                }
             }
         })
     }
@@ -258,14 +243,40 @@ fn decl<P: Model>(idx: usize) -> Result<&'static crate::schema::AssocDef> {
         })
 }
 
+/// Reads a record's foreign key `column`, found once per level.
+struct KeyOf {
+    pos: usize,
+}
+
+fn key_of<M: Model>(column: &'static str) -> Result<KeyOf> {
+    M::schema()
+        .columns
+        .iter()
+        .position(|c| c.name == column)
+        .map(|pos| KeyOf { pos })
+        .ok_or(Error::UnknownColumn {
+            model: M::schema().name,
+            column: column.to_owned(),
+        })
+}
+
+impl KeyOf {
+    fn get<M: Model>(&self, record: &M) -> Option<RecordId> {
+        match record.cormo_value(self.pos) {
+            Value::Id(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
 /// has_many / has_one: children whose foreign key is one of the records' ids.
 async fn load_children<P: Model, C: Model>(
     level: &Level<P, C>,
-    fk: fn(&C) -> Option<RecordId>,
+    a: &'static crate::schema::AssocDef,
+    fk: KeyOf,
     records: &mut [P],
     s: Session<'_>,
 ) -> Result<()> {
-    let a = decl::<P>(level.rel.idx)?;
     let ids: Vec<RecordId> = records.iter().filter_map(stored_id).collect();
     let children = if ids.is_empty() {
         Vec::new()
@@ -276,7 +287,7 @@ async fn load_children<P: Model, C: Model>(
     if a.kind == AssocKind::HasMany {
         let mut groups: HashMap<RecordId, Vec<C>> = HashMap::new();
         for child in children {
-            if let Some(key) = fk(&child) {
+            if let Some(key) = fk.get(&child) {
                 groups.entry(key).or_default().push(child);
             }
         }
@@ -300,7 +311,7 @@ async fn load_children<P: Model, C: Model>(
     } else {
         let mut by_parent: HashMap<RecordId, Arc<C>> = HashMap::new();
         for child in children {
-            let Some(key) = fk(&child) else { continue };
+            let Some(key) = fk.get(&child) else { continue };
             if by_parent.insert(key, Arc::new(child)).is_some() {
                 return Err(Error::Integrity {
                     message: format!(
@@ -325,11 +336,11 @@ async fn load_children<P: Model, C: Model>(
 /// dangling key.
 async fn load_parents<P: Model, C: Model>(
     level: &Level<P, C>,
-    fk: fn(&P) -> Option<RecordId>,
+    fk: KeyOf,
     records: &mut [P],
     s: Session<'_>,
 ) -> Result<()> {
-    let keys: Vec<RecordId> = records.iter().filter_map(fk).collect();
+    let keys: Vec<RecordId> = records.iter().filter_map(|r| fk.get(r)).collect();
     let targets = if keys.is_empty() {
         Vec::new()
     } else {
@@ -341,7 +352,7 @@ async fn load_parents<P: Model, C: Model>(
         .collect();
     let n = P::schema().associations.len();
     for r in records.iter_mut() {
-        let target = fk(r).and_then(|k| by_id.get(&k).cloned());
+        let target = fk.get(r).and_then(|k| by_id.get(&k).cloned());
         let entry: &mut One<C> = r.cormo_id_mut().cache.entry_mut(level.rel.idx, n)?;
         entry.loaded = OnceLock::from(target);
     }

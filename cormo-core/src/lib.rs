@@ -21,6 +21,7 @@ mod model;
 mod query;
 mod save;
 mod schema;
+mod serialize;
 mod stats;
 mod transaction;
 mod validate;
@@ -39,7 +40,16 @@ pub use schema::{
     AssocDef, AssocKind, ColumnDef, ColumnType, DefaultValue, Fold, IndexDef, IndexSpec, Integrity,
     ModelSchema, MAX_STRING_CHARS,
 };
+pub use serialize::{FieldSink, Loaded, LoadedFields};
+#[doc(hidden)]
+pub mod __serialize {
+    pub use crate::serialize::{write_many, write_one};
+}
 pub use stats::Stats;
+
+/// The serde generated code serializes with (one version for everyone).
+#[doc(hidden)]
+pub use serde as __serde;
 pub use transaction::Transaction;
 pub use validate::{max_date, min_date, MAX_COND_TERMS};
 pub use value::{FieldType, IntoField, NumericField, RowReader, Value};

@@ -32,6 +32,10 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// Column values in `schema().columns` order.
     #[doc(hidden)]
     fn to_values(&self) -> Vec<Value>;
+    /// The value of column `i` of `schema().columns` (what `to_values()[i]`
+    /// is), without building the others; `Value::Null` past the end.
+    #[doc(hidden)]
+    fn cormo_value(&self, column: usize) -> Value;
     /// Decodes a row: column 0 is the id, column `i + 1` is `schema().columns[i]`.
     #[doc(hidden)]
     fn from_row(row: &mut dyn RowReader) -> Result<Self>;

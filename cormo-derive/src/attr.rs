@@ -28,6 +28,8 @@ pub const AS: &str = "as";
 pub const FOREIGN_KEY: &str = "foreign_key";
 pub const INTEGRITY: &str = "integrity";
 pub const REQUIRED: &str = "required";
+/// Writes the association, when loaded, in `cormo::Loaded`'s output.
+pub const SERIALIZE: &str = "serialize";
 
 pub const INTEGRITY_VALUES: &[&str] = &["ignore", "nullify", "restrict", "delete"];
 

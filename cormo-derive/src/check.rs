@@ -153,6 +153,7 @@ pub fn check(raw: RawModel, errors: &mut Errors) -> Model {
             integrity,
             span: a.span,
             foreign_key_lit: a.foreign_key,
+            serialize: a.serialize.map(|k| k.span()),
         });
     }
 

@@ -36,6 +36,11 @@ pub fn expand(m: &Model) -> TokenStream {
         let ty = &f.ty;
         quote_spanned!(ty.span()=> <#ty as __c::FieldType>::to_value(&self.#fi))
     });
+    let value_arms = cols.iter().enumerate().map(|(i, f)| {
+        let fi = &f.ident;
+        let ty = &f.ty;
+        quote_spanned!(ty.span()=> #i => <#ty as __c::FieldType>::to_value(&self.#fi))
+    });
     let decode = cols.iter().enumerate().map(|(i, f)| {
         let fi = &f.ident;
         let ty = &f.ty;
@@ -60,6 +65,7 @@ pub fn expand(m: &Model) -> TokenStream {
         .map(|(i, a)| assoc_methods(m, i, a));
     let checks = m.associations.iter().map(assoc_check);
     let built = built_methods(m);
+    let loaded_fields = loaded_fields(m);
     let default_checks = cols.iter().filter_map(|f| {
         let ty = &f.ty;
         let (lit, kind) = match &f.default {
@@ -104,6 +110,12 @@ pub fn expand(m: &Model) -> TokenStream {
                 fn to_values(&self) -> ::std::vec::Vec<__c::Value> {
                     ::std::vec![#(#to_values),*]
                 }
+                fn cormo_value(&self, column: usize) -> __c::Value {
+                    match column {
+                        #(#value_arms,)*
+                        _ => __c::Value::Null,
+                    }
+                }
                 fn from_row(row: &mut dyn __c::RowReader) -> __c::Result<Self> {
                     ::std::result::Result::Ok(#ident {
                         id: __c::read_id(row)?,
@@ -112,6 +124,8 @@ pub fn expand(m: &Model) -> TokenStream {
                 }
                 #built
             }
+
+            #loaded_fields
 
             #[allow(dead_code)]
             fn __cormo_checks() {
@@ -240,7 +254,6 @@ fn fk_helper(m: &Model, a: &Association) -> TokenStream {
         Kind::HasMany | Kind::HasOne => {
             let span = a.foreign_key_lit.as_ref().map_or(a.span, |l| l.span());
             let fk = syn::Ident::new(&a.foreign_key, span);
-            let key = format_ident!("__cormo_key_{}", a.name);
             quote_spanned! {span=>
                 // A trait object, not `impl Trait`: an opaque return type
                 // captures the borrow's lifetime in edition 2024 and would
@@ -248,10 +261,6 @@ fn fk_helper(m: &Model, a: &Association) -> TokenStream {
                 #[doc(hidden)]
                 fn #helper(child: &mut #target) -> &mut dyn ::cormo::__private::ForeignKey {
                     &mut child.#fk
-                }
-                #[doc(hidden)]
-                fn #key(child: &#target) -> ::std::option::Option<::cormo::RecordId> {
-                    ::cormo::__private::ForeignKey::get(&child.#fk)
                 }
             }
         }
@@ -290,7 +299,6 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
     let fk_helper = fk_helper(m, a);
     let konst = format_ident!("{}", naming::constant(&a.name));
     let loaded = format_ident!("loaded_{}", a.name);
-    let key = format_ident!("__cormo_key_{}", a.name);
     let doc_const = format!(
         "The `{}` association, for `include` and `fetch_associated`.",
         a.name
@@ -322,7 +330,7 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
                 #fk_helper
                 #[doc = #doc_const]
                 pub const #konst: ::cormo::__private::Rel<Self, #target> =
-                    ::cormo::__private::Rel::__child_key(#idx, Self::#key);
+                    ::cormo::__private::Rel::__new(#idx);
                 #[doc = #doc_loaded]
                 pub fn #loaded(&self) -> ::std::option::Option<&[#target]> {
                     #loaded_body
@@ -353,7 +361,7 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
                 #fk_helper
                 #[doc = #doc_const]
                 pub const #konst: ::cormo::__private::Rel<Self, #target> =
-                    ::cormo::__private::Rel::__child_key(#idx, Self::#key);
+                    ::cormo::__private::Rel::__new(#idx);
                 #[doc = #doc_loaded]
                 pub fn #loaded(&self) -> ::std::option::Option<::std::option::Option<&#target>> {
                     #loaded_body
@@ -381,7 +389,7 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
                 #fk_helper
                 #[doc = #doc_const]
                 pub const #konst: ::cormo::__private::Rel<Self, #target> =
-                    ::cormo::__private::Rel::__own_key(#idx, Self::#helper);
+                    ::cormo::__private::Rel::__new(#idx);
                 #[doc = #doc_loaded]
                 pub fn #loaded(&self) -> ::std::option::Option<::std::option::Option<&#target>> {
                     #loaded_body
@@ -442,6 +450,43 @@ fn built_methods(m: &Model) -> TokenStream {
     }
 }
 
+/// What `cormo::Loaded` adds to the model's own serialization: each
+/// loaded association declared with `serialize`. The bounds carry the
+/// `serialize` keyword's span, so a target that is not `Serialize` is
+/// reported there.
+fn loaded_fields(m: &Model) -> TokenStream {
+    let ident = &m.ident;
+    let mut counts = Vec::new();
+    let mut writes = Vec::new();
+    for (i, a) in m.associations.iter().enumerate() {
+        let Some(span) = a.serialize else { continue };
+        let target = &a.target;
+        let name = &a.name;
+        let (loaded, write) = match a.kind {
+            Kind::HasMany => (quote!(loaded_many), quote!(write_many)),
+            Kind::HasOne | Kind::BelongsTo => (quote!(loaded_one), quote!(write_one)),
+        };
+        counts.push(quote_spanned! {span=>
+            usize::from(__c::assoc::#loaded::<Self, #target>(self, #i).is_some())
+        });
+        writes.push(quote_spanned! {span=>
+            __c::#write::<Self, #target, F>(self, #i, #name, f)?;
+        });
+    }
+    quote! {
+        #[automatically_derived]
+        impl __c::LoadedFields for #ident {
+            fn cormo_loaded_count(&self) -> usize {
+                0 #(+ #counts)*
+            }
+            fn cormo_loaded_fields<F: __c::FieldSink>(&self, f: &mut F) -> ::std::result::Result<(), F::Error> {
+                #(#writes)*
+                ::std::result::Result::Ok(())
+            }
+        }
+    }
+}
+
 fn loaded_one_doc(name: &str) -> String {
     format!(
         "The `{name}` if it is loaded (by `{name}`, `include` or `fetch_associated`), without a query: `Some(None)` when it is loaded and there is none, `None` when it is not loaded."
@@ -458,6 +503,7 @@ pub fn stub(ident: &syn::Ident) -> TokenStream {
             fn cormo_id(&self) -> &::cormo::__private::Id { ::std::unreachable!() }
             fn cormo_id_mut(&mut self) -> &mut ::cormo::__private::Id { ::std::unreachable!() }
             fn to_values(&self) -> ::std::vec::Vec<::cormo::__private::Value> { ::std::unreachable!() }
+            fn cormo_value(&self, _: usize) -> ::cormo::__private::Value { ::std::unreachable!() }
             fn from_row(_: &mut dyn ::cormo::__private::RowReader) -> ::cormo::__private::Result<Self> { ::std::unreachable!() }
         }
     }

@@ -79,4 +79,7 @@ pub struct Association {
     pub span: Span,
     /// The `foreign_key = "..."` literal, when given.
     pub foreign_key_lit: Option<LitStr>,
+    /// `serialize`, with where it was written: the association is part of
+    /// `cormo::Loaded`'s output.
+    pub serialize: Option<Span>,
 }

@@ -27,6 +27,7 @@ pub struct RawAssociation {
     pub foreign_key: Option<LitStr>,
     pub integrity: Option<LitStr>,
     pub required: Option<Ident>,
+    pub serialize: Option<Ident>,
     pub span: Span,
 }
 
@@ -250,8 +251,10 @@ fn parse_association(a: &Attribute, kind: Kind) -> syn::Result<RawAssociation> {
             foreign_key: None,
             integrity: None,
             required: None,
+            serialize: None,
             span,
         };
+        let mut seen: Vec<String> = Vec::new();
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -260,6 +263,10 @@ fn parse_association(a: &Attribute, kind: Kind) -> syn::Result<RawAssociation> {
             // `as` is a keyword, so read any identifier.
             let key = input.call(Ident::parse_any)?;
             let name = key.to_string();
+            if seen.contains(&name) {
+                return Err(syn::Error::new(key.span(), format!("`{name}` is given twice")));
+            }
+            seen.push(name.clone());
             let string_value = |input: ParseStream| -> syn::Result<LitStr> {
                 input.parse::<Token![=]>()?;
                 input.parse()
@@ -277,6 +284,7 @@ fn parse_association(a: &Attribute, kind: Kind) -> syn::Result<RawAssociation> {
                     ))
                 }
                 attr::REQUIRED if kind == Kind::BelongsTo => out.required = Some(key),
+                attr::SERIALIZE => out.serialize = Some(key),
                 attr::REQUIRED => {
                     return Err(syn::Error::new(
                         key.span(),
@@ -285,9 +293,9 @@ fn parse_association(a: &Attribute, kind: Kind) -> syn::Result<RawAssociation> {
                 }
                 _ => {
                     let expected = if kind == Kind::BelongsTo {
-                        "`as`, `foreign_key`, `required`"
+                        "`as`, `foreign_key`, `required`, `serialize`"
                     } else {
-                        "`as`, `foreign_key`, `integrity`"
+                        "`as`, `foreign_key`, `integrity`, `serialize`"
                     };
                     return Err(syn::Error::new(
                         key.span(),

@@ -561,3 +561,118 @@ pub async fn a_failed_built_child_stores_nothing(db: &Connection) {
     let stored = User::query().include(User::POSTS).all(db).await.unwrap();
     assert_eq!(titles(stored[0].loaded_posts().unwrap()), ["clash", "fine"]);
 }
+
+pub async fn loaded_associations_serialize_on_request(db: &Connection) {
+    use super::models::{Article, Author, Draft, Profile};
+    use serde_json::json;
+    db.register::<Author>();
+    db.apply_schemas().await.unwrap();
+    let ann = Author::create(
+        db,
+        Author {
+            display_name: "Ann".into(),
+            secret: "hidden".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let ben = Author::create(
+        db,
+        Author {
+            display_name: "Ben".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for title in ["a1", "a2"] {
+        Article::create(
+            db,
+            Article {
+                title: title.into(),
+                author_id: ann.id.get(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    Profile::create(
+        db,
+        Profile {
+            bio: "writes".into(),
+            author_id: ann.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    Draft::create(
+        db,
+        Draft {
+            author_id: ann.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    let id = |a: &Author| serde_json::to_value(&a.id).unwrap();
+    let authors = Author::query()
+        .order_by(Author::DISPLAY_NAME.asc())
+        .include(Author::ARTICLES.order_by(Article::TITLE.asc()))
+        .include(Author::PROFILE)
+        .include(Author::DRAFTS)
+        .all(db)
+        .await
+        .unwrap();
+    let value = serde_json::to_value(cormo::Loaded(&authors)).unwrap();
+    let article_ids: Vec<serde_json::Value> = authors[0]
+        .loaded_articles()
+        .unwrap()
+        .iter()
+        .map(|a| serde_json::to_value(&a.id).unwrap())
+        .collect();
+    let profile = authors[0].loaded_profile().unwrap().unwrap();
+    assert_eq!(
+        value,
+        json!([
+            {
+                "id": id(&ann),
+                "displayName": "Ann",
+                "articles": [
+                    {"id": article_ids[0], "title": "a1", "author_id": id(&ann)},
+                    {"id": article_ids[1], "title": "a2", "author_id": id(&ann)},
+                ],
+                "profile": {
+                    "id": serde_json::to_value(&profile.id).unwrap(),
+                    "bio": "writes",
+                    "author_id": id(&ann),
+                },
+            },
+            {"id": id(&ben), "displayName": "Ben", "articles": [], "profile": null},
+        ]),
+        "the model's serde attributes hold; drafts are not `serialize`"
+    );
+    // The model's own Serialize is unchanged.
+    assert_eq!(
+        serde_json::to_value(&authors[1]).unwrap(),
+        json!({"id": id(&ben), "displayName": "Ben"})
+    );
+    // Not loaded: left out. Nested levels are written the same way.
+    let articles = Article::query()
+        .filter(Article::TITLE.eq("a1"))
+        .include(Article::AUTHOR.include(Author::PROFILE))
+        .all(db)
+        .await
+        .unwrap();
+    let value = serde_json::to_value(cormo::Loaded(&articles[0])).unwrap();
+    assert_eq!(value["author"]["displayName"], "Ann");
+    assert_eq!(value["author"]["profile"]["bio"], "writes");
+    assert!(value["author"].get("articles").is_none());
+    // A model read back from that JSON is a new record with a chosen id.
+    let back: Author = serde_json::from_value(value["author"].clone()).unwrap();
+    assert_eq!(back.id.get(), ann.id.get());
+    assert!(!back.id.is_persisted());
+}

@@ -58,6 +58,7 @@ suite_tests! {
     eager::include_more_parents_than_one_statement_takes if LargeWrites,
     eager::saving_a_new_record_saves_what_was_built_on_it,
     eager::a_failed_built_child_stores_nothing if Transactions,
+    eager::loaded_associations_serialize_on_request,
     records::create_find_save_destroy,
     records::build_then_save_inserts_once,
     records::caller_chosen_id_is_inserted,

@@ -286,3 +286,42 @@ pub struct CiEvoV2 {
     #[cormo(case_insensitive)]
     pub email: String,
 }
+
+// --- serde with loaded associations ---
+
+/// Serializes its posts and profile when they are loaded (`cormo::Loaded`).
+#[derive(Model, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[has_many(Article, serialize)]
+#[has_one(Profile, serialize)]
+#[has_many(Draft)]
+pub struct Author {
+    pub id: Id,
+    pub display_name: String,
+    #[serde(skip)]
+    pub secret: String,
+}
+
+#[derive(Model, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[belongs_to(Author, serialize)]
+pub struct Article {
+    pub id: Id,
+    pub title: String,
+    pub author_id: Option<RecordId>,
+}
+
+#[derive(Model, Debug, Default, serde::Serialize)]
+#[belongs_to(Author)]
+pub struct Profile {
+    pub id: Id,
+    pub bio: String,
+    pub author_id: Option<RecordId>,
+}
+
+/// Not `Serialize`: fine, since `Author` does not ask to serialize drafts.
+#[derive(Model, Debug, Default)]
+#[belongs_to(Author)]
+pub struct Draft {
+    pub id: Id,
+    pub author_id: Option<RecordId>,
+}
