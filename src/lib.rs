@@ -86,6 +86,8 @@ mod doctests {
     pub struct Models;
     #[doc = include_str!("../docs/src/associations.md")]
     pub struct Associations;
+    #[doc = include_str!("../docs/src/eager-loading.md")]
+    pub struct EagerLoading;
     #[doc = include_str!("../docs/src/integrity.md")]
     pub struct Integrity;
     #[doc = include_str!("../docs/src/queries.md")]
