@@ -53,11 +53,11 @@ pub use cormo_core::{max_date, min_date};
 pub use cormo_core::{
     Adapter, Assign, AssocDef, AssocKind, Capabilities, Col, ColumnDef, ColumnType, Cond,
     ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, Include, IndexDef,
-    Integrity, IsolationLevel, Level, Loaded, Model, ModelSchema, Order, Query, RecordId, Rel,
-    Result, Stats, Transaction, Value, MAX_CHOSEN_ID, MAX_COND_DEPTH, MAX_COND_TERMS,
-    MAX_ECHO_CHARS, MAX_IDS_PER_STATEMENT, MAX_STATEMENT_TIMEOUT, MAX_STRING_CHARS,
+    Integrity, IsolationLevel, Level, Loaded, Model, ModelSchema, Order, Partial, Query, RecordId,
+    Rel, Result, Selected, SelectedLevel, Stats, Transaction, Value, MAX_CHOSEN_ID, MAX_COND_DEPTH,
+    MAX_COND_TERMS, MAX_ECHO_CHARS, MAX_IDS_PER_STATEMENT, MAX_STATEMENT_TIMEOUT, MAX_STRING_CHARS,
 };
-pub use cormo_derive::Model;
+pub use cormo_derive::{Model, Partial};
 
 /// The date-time crate model fields use (`chrono::DateTime<Utc>`), re-exported
 /// so versions always match.
@@ -108,6 +108,7 @@ pub mod __private {
     pub use cormo_core::__serialize::{write_many, write_one};
     pub use cormo_core::assoc::{self, ForeignKey};
     pub use cormo_core::FieldSink;
+    pub use cormo_core::{partial_positions, Partial};
     pub use cormo_core::{
         AssocDef, AssocKind, BoxFuture, Col, ColumnDef, DefaultValue, FieldType, Fold, Id,
         IndexDef, Integrity, LoadedFields, Model, ModelSchema, Rel, Result, RowReader, Session,

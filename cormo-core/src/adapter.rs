@@ -71,6 +71,10 @@ pub struct Select<'a> {
     /// The query's own time limit; `None` means the connection's
     /// statement timeout (if any) applies.
     pub timeout: Option<std::time::Duration>,
+    /// The columns `select` reads, as positions in `schema.columns`;
+    /// `None` reads every column. Either way column 0 of a row is the id,
+    /// and column `k + 1` the `k`-th column read.
+    pub columns: Option<&'a [usize]>,
 }
 
 impl<'a> Select<'a> {
@@ -83,12 +87,25 @@ impl<'a> Select<'a> {
             limit: None,
             skip: None,
             timeout: None,
+            columns: None,
         }
+    }
+
+    /// The schema column row column `idx` holds (`None` for the id, or
+    /// past the end).
+    pub fn column_at(&self, idx: usize) -> Option<&'static crate::schema::ColumnDef> {
+        let k = idx.checked_sub(1)?;
+        let pos = match self.columns {
+            Some(cols) => *cols.get(k)?,
+            None => k,
+        };
+        self.schema.columns.get(pos)
     }
 }
 
 /// Called once per row with a reader positioned on it; column 0 is the id,
-/// column `i + 1` is `schema.columns[i]`.
+/// column `i + 1` is `schema.columns[i]` (or the `i`-th of
+/// [`Select::columns`]).
 pub type RowSink<'a> = dyn FnMut(&mut dyn RowReader) -> Result<()> + Send + 'a;
 
 /// A database backend. `tx` is the caller's transaction, if any: every

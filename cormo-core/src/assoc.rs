@@ -218,14 +218,17 @@ pub fn reset<M: Model>(record: &mut M, idx: usize) {
 
 /// `parent.loaded_<has_many>()`: the children if they are loaded (by the
 /// accessor, `include` or `fetch_associated`), without a query.
-pub fn loaded_many<P: Model, C: Model>(parent: &P, idx: usize) -> Option<&[C]> {
+pub fn loaded_many<P: Model, C: Send + Sync + 'static>(parent: &P, idx: usize) -> Option<&[C]> {
     let entry: &Many<C> = parent.cormo_id().cache.peek(idx)?;
     entry.loaded.get().map(|v| v.as_slice())
 }
 
 /// `record.loaded_<has_one / belongs_to>()`: `Some(None)` when it is loaded
 /// and there is none, `None` when it is not loaded.
-pub fn loaded_one<M: Model, C: Model>(record: &M, idx: usize) -> Option<Option<&C>> {
+pub fn loaded_one<M: Model, C: Send + Sync + 'static>(
+    record: &M,
+    idx: usize,
+) -> Option<Option<&C>> {
     let entry: &One<C> = record.cormo_id().cache.peek(idx)?;
     entry.loaded.get().map(|v| v.as_deref())
 }

@@ -23,6 +23,16 @@ fn missing(idx: usize) -> Error {
     }
 }
 
+/// The slot holds what a column-selecting eager load put there (partial
+/// records), not what the accessor returns.
+fn other_type(idx: usize) -> Error {
+    Error::Validation {
+        column: format!("association #{idx}"),
+        message: "was loaded with a column selection (`select`); reload it to load whole records"
+            .into(),
+    }
+}
+
 impl AssocCache {
     fn slots(&self, n: usize) -> &[Slot] {
         self.slots
@@ -40,7 +50,7 @@ impl AssocCache {
             .ok_or_else(|| missing(idx))?
             .get_or_init(|| Box::new(E::default()))
             .downcast_ref::<E>()
-            .ok_or_else(|| missing(idx))
+            .ok_or_else(|| other_type(idx))
     }
 
     /// The entry for association `idx`, if one was created.

@@ -211,7 +211,7 @@ impl<M, T: FieldType> Col<M, T> {
     }
 
     /// The database column name.
-    pub fn name(&self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         self.name
     }
 

@@ -19,6 +19,7 @@ use crate::connection::Session;
 use crate::error::{Error, Result};
 use crate::id::RecordId;
 use crate::model::Model;
+use crate::partial::Partial;
 use crate::query::Query;
 use crate::schema::AssocKind;
 use crate::value::Value;
@@ -97,6 +98,11 @@ impl<P: Model, C: Model> Rel<P, C> {
     pub fn include(self, inc: impl Into<Include<C>>) -> Level<P, C> {
         self.level().include(inc)
     }
+
+    /// Loads only the columns of the partial type `T`; see [`Level::select`].
+    pub fn select<T: Partial<Model = C>>(self) -> SelectedLevel<P, C, T> {
+        self.level().select()
+    }
 }
 
 /// One association level with its own conditions, order and nested levels;
@@ -132,6 +138,151 @@ impl<P: Model, C: Model> Level<P, C> {
     pub fn include(mut self, inc: impl Into<Include<C>>) -> Self {
         self.query = self.query.include(inc);
         self
+    }
+
+    /// Loads only the columns of the partial type `T` (see
+    /// [`Partial`]), plus the key that links each row to its record.
+    /// The records then answer `loaded_<name>_as::<T>()`; a partial level
+    /// ends the path (partial records hold no associations), so includes
+    /// set on this level are dropped, and [`Loaded`](crate::Loaded) does
+    /// not write it.
+    pub fn select<T: Partial<Model = C>>(mut self) -> SelectedLevel<P, C, T> {
+        self.query = self.query.clone().select::<T>().into_query();
+        SelectedLevel {
+            rel: self.rel,
+            query: self.query,
+            _t: std::marker::PhantomData,
+        }
+    }
+}
+
+/// A level that reads only the columns of a partial type `T`; built by
+/// [`Level::select`].
+pub struct SelectedLevel<P, C, T> {
+    rel: Rel<P, C>,
+    query: Query<C>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<P: Model, C: Model, T: Partial<Model = C>> From<SelectedLevel<P, C, T>> for Include<P> {
+    fn from(level: SelectedLevel<P, C, T>) -> Self {
+        Include {
+            loader: Arc::new(level),
+        }
+    }
+}
+
+impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, T> {
+    fn load<'a>(&'a self, records: &'a mut [P], s: Session<'a>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let a = decl::<P>(self.rel.idx)?;
+            let n = P::schema().associations.len();
+            let own_key = match a.kind {
+                AssocKind::BelongsTo => Some(key_of::<P>(a.foreign_key)?),
+                AssocKind::HasMany | AssocKind::HasOne => None,
+            };
+            // The row's link to its record: the child's foreign key, read
+            // after the partial's columns, or the target's own id.
+            let mut columns = T::columns().to_vec();
+            let link_at = match own_key {
+                Some(_) => 0,
+                None => {
+                    columns.push(key_of::<C>(a.foreign_key)?.pos);
+                    columns.len()
+                }
+            };
+            let (link_column, ids): (&'static str, Vec<RecordId>) = match &own_key {
+                Some(k) => ("id", records.iter().filter_map(|r| k.get(r)).collect()),
+                None => (
+                    a.foreign_key,
+                    records.iter().filter_map(stored_id).collect(),
+                ),
+            };
+            let mut rows: Vec<(RecordId, T)> = Vec::new();
+            let mut ids = ids;
+            ids.sort_unstable();
+            ids.dedup();
+            for chunk in ids.chunks(MAX_IDS_PER_STATEMENT) {
+                let cond = self.query.and_filter(Cond::is_in(
+                    link_column,
+                    chunk.iter().copied().map(Value::Id).collect(),
+                ));
+                let q = self.query.statement(&cond, &columns);
+                let mut part = self
+                    .query
+                    .decoded(&q, s, |row| {
+                        let link = row.get_id(link_at)?;
+                        Ok(link.map(|l| T::from_row(row).map(|t| (l, t))))
+                    })
+                    .await?
+                    .into_iter()
+                    .flatten()
+                    .collect::<Result<Vec<_>>>()?;
+                rows.append(&mut part);
+            }
+            match (a.kind, own_key) {
+                (AssocKind::HasMany, _) => {
+                    let mut groups: HashMap<RecordId, Vec<T>> = HashMap::new();
+                    for (link, t) in rows {
+                        groups.entry(link).or_default().push(t);
+                    }
+                    for r in records.iter_mut() {
+                        let Some(id) = stored_id(r) else { continue };
+                        let list = Arc::new(groups.remove(&id).unwrap_or_default());
+                        let entry: &mut Many<T> =
+                            r.cormo_id_mut().cache.entry_mut(self.rel.idx, n)?;
+                        entry.loaded = OnceLock::from(list);
+                    }
+                }
+                (AssocKind::HasOne, _) => {
+                    let mut by_parent: HashMap<RecordId, Arc<T>> = HashMap::new();
+                    for (link, t) in rows {
+                        if by_parent.insert(link, Arc::new(t)).is_some() {
+                            return Err(more_than_one::<P, C>(a, link));
+                        }
+                    }
+                    for r in records.iter_mut() {
+                        let Some(id) = stored_id(r) else { continue };
+                        let entry: &mut One<T> =
+                            r.cormo_id_mut().cache.entry_mut(self.rel.idx, n)?;
+                        entry.loaded = OnceLock::from(by_parent.get(&id).cloned());
+                    }
+                }
+                (AssocKind::BelongsTo, key) => {
+                    let by_id: HashMap<RecordId, Arc<T>> =
+                        rows.into_iter().map(|(id, t)| (id, Arc::new(t))).collect();
+                    for r in records.iter_mut() {
+                        let target = key
+                            .as_ref()
+                            .and_then(|k| k.get(r))
+                            .and_then(|k| by_id.get(&k).cloned());
+                        let entry: &mut One<T> =
+                            r.cormo_id_mut().cache.entry_mut(self.rel.idx, n)?;
+                        entry.loaded = OnceLock::from(target);
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SelectedLevel")
+            .field("rel", &self.rel)
+            .field("query", &self.query)
+            .field("partial", &std::any::type_name::<T>())
+            .finish()
+    }
+}
+
+fn more_than_one<P: Model, C: Model>(a: &crate::schema::AssocDef, key: RecordId) -> Error {
+    Error::Integrity {
+        message: format!(
+            "{} {key} has more than one {} ({})",
+            P::schema().name,
+            a.name,
+            C::schema().name
+        ),
     }
 }
 
@@ -313,14 +464,7 @@ async fn load_children<P: Model, C: Model>(
         for child in children {
             let Some(key) = fk.get(&child) else { continue };
             if by_parent.insert(key, Arc::new(child)).is_some() {
-                return Err(Error::Integrity {
-                    message: format!(
-                        "{} {key} has more than one {} ({})",
-                        P::schema().name,
-                        a.name,
-                        C::schema().name
-                    ),
-                });
+                return Err(more_than_one::<P, C>(a, key));
             }
         }
         for r in records.iter_mut() {

@@ -18,6 +18,7 @@ mod include;
 mod increment;
 pub mod integrity;
 mod model;
+mod partial;
 mod query;
 mod save;
 mod schema;
@@ -33,9 +34,10 @@ pub use cond_deep::MAX_COND_DEPTH;
 pub use connection::{ConnectOptions, Connection, Executor, Session, MAX_STATEMENT_TIMEOUT};
 pub use error::{BoxError, Error, Result, MAX_ECHO_CHARS};
 pub use id::{Id, RecordId, MAX_CHOSEN_ID};
-pub use include::{Include, Level, Rel, MAX_IDS_PER_STATEMENT};
+pub use include::{Include, Level, Rel, SelectedLevel, MAX_IDS_PER_STATEMENT};
 pub use model::{BoxFuture, IdArg, Model};
-pub use query::Query;
+pub use partial::{positions as partial_positions, Partial};
+pub use query::{Query, Selected};
 pub use schema::{
     AssocDef, AssocKind, ColumnDef, ColumnType, DefaultValue, Fold, IndexDef, IndexSpec, Integrity,
     ModelSchema, MAX_STRING_CHARS,

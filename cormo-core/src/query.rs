@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::id::RecordId;
 use crate::include::Include;
 use crate::model::Model;
+use crate::partial::Partial;
 
 /// A query on model `M`, built by chaining and run by a terminal method
 /// (`all`, `first`, `count`, `update`, `delete`, `ids`).
@@ -151,7 +152,7 @@ impl<M: Model> Query<M> {
         &self.cond
     }
 
-    fn select(&self) -> Select<'_> {
+    fn stmt(&self) -> Select<'_> {
         Select {
             schema: M::schema(),
             cond: &self.cond,
@@ -159,6 +160,7 @@ impl<M: Model> Query<M> {
             limit: self.limit,
             skip: self.skip,
             timeout: self.timeout,
+            columns: None,
         }
     }
 
@@ -166,20 +168,68 @@ impl<M: Model> Query<M> {
     /// [`include`](Self::include)d associations.
     pub async fn all(&self, db: &impl Executor) -> Result<Vec<M>> {
         let s = db.session();
-        let mut rows = self.rows(&self.select(), s).await?;
+        let mut rows = self.rows(&self.stmt(), s).await?;
         self.load_includes(&mut rows, s).await?;
         Ok(rows)
     }
 
     /// The rows `q` selects, decoded, without includes.
     async fn rows(&self, q: &Select<'_>, s: crate::connection::Session<'_>) -> Result<Vec<M>> {
+        self.decoded(q, s, M::from_row).await
+    }
+
+    /// The rows `q` selects, each decoded by `decode`.
+    pub(crate) async fn decoded<T: Send>(
+        &self,
+        q: &Select<'_>,
+        s: crate::connection::Session<'_>,
+        mut decode: impl FnMut(&mut dyn crate::value::RowReader) -> Result<T> + Send,
+    ) -> Result<Vec<T>> {
         let mut out = Vec::new();
         let mut sink = |row: &mut dyn crate::value::RowReader| -> Result<()> {
-            out.push(M::from_row(row)?);
+            out.push(decode(row)?);
             Ok(())
         };
         s.with_timeout(self.timeout).select(q, &mut sink).await?;
         Ok(out)
+    }
+
+    /// This query with the link to an eager-loading level's parents added.
+    pub(crate) fn and_filter(&self, extra: Cond) -> Cond {
+        self.cond.clone().and(extra)
+    }
+
+    /// The statement this query runs, over another condition and columns.
+    pub(crate) fn statement<'q>(&'q self, cond: &'q Cond, columns: &'q [usize]) -> Select<'q> {
+        Select {
+            schema: M::schema(),
+            cond,
+            order: &self.order,
+            limit: self.limit,
+            skip: self.skip,
+            timeout: self.timeout,
+            columns: Some(columns),
+        }
+    }
+
+    /// Reads only the columns of the partial type `T` (see [`Partial`]):
+    ///
+    /// ```ignore
+    /// let names: Vec<UserName> = User::query()
+    ///     .filter(User::AGE.gte(18))
+    ///     .select::<UserName>()
+    ///     .all(&db)
+    ///     .await?;
+    /// ```
+    ///
+    /// Partial records have no association cache, so includes do not apply
+    /// to them (they are dropped).
+    pub fn select<T: Partial<Model = M>>(mut self) -> Selected<M, T> {
+        self.includes.clear();
+        Selected {
+            query: self,
+            _t: PhantomData,
+        }
     }
 
     /// This query's rows that also match `extra` (an eager-loading level:
@@ -192,7 +242,7 @@ impl<M: Model> Query<M> {
         let cond = self.cond.clone().and(extra);
         let q = Select {
             cond: &cond,
-            ..self.select()
+            ..self.stmt()
         };
         self.rows(&q, s).await
     }
@@ -236,7 +286,7 @@ impl<M: Model> Query<M> {
     pub async fn ids(&self, db: &impl Executor) -> Result<Vec<RecordId>> {
         db.session()
             .with_timeout(self.timeout)
-            .select_ids(&self.select())
+            .select_ids(&self.stmt())
             .await
     }
 
@@ -244,7 +294,7 @@ impl<M: Model> Query<M> {
     pub async fn count(&self, db: &impl Executor) -> Result<u64> {
         db.session()
             .with_timeout(self.timeout)
-            .count(&self.select())
+            .count(&self.stmt())
             .await
     }
 
@@ -268,7 +318,7 @@ impl<M: Model> Query<M> {
         let by_ids = self.unpaged(s).await?;
         let q = by_ids
             .as_ref()
-            .map_or_else(|| self.select(), |c| Select::filter(M::schema(), c));
+            .map_or_else(|| self.stmt(), |c| Select::filter(M::schema(), c));
         s.update(&q, &assigns).await
     }
 
@@ -279,7 +329,7 @@ impl<M: Model> Query<M> {
         if self.limit.is_none() && self.skip.is_none() {
             return Ok(None);
         }
-        let ids = s.select_ids(&self.select()).await?;
+        let ids = s.select_ids(&self.stmt()).await?;
         Ok(Some(Cond::is_in(
             "id",
             ids.into_iter().map(crate::value::Value::Id).collect(),
@@ -294,7 +344,56 @@ impl<M: Model> Query<M> {
         let by_ids = self.unpaged(s).await?;
         let q = by_ids
             .as_ref()
-            .map_or_else(|| self.select(), |c| Select::filter(M::schema(), c));
+            .map_or_else(|| self.stmt(), |c| Select::filter(M::schema(), c));
         s.delete(&q).await
+    }
+}
+
+/// A query that reads only the columns of the partial type `T`, built by
+/// [`Query::select`].
+pub struct Selected<M, T> {
+    query: Query<M>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<M, T> Clone for Selected<M, T> {
+    fn clone(&self) -> Self {
+        Selected {
+            query: self.query.clone(),
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<M, T> std::fmt::Debug for Selected<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Selected")
+            .field("query", &self.query)
+            .field("partial", &std::any::type_name::<T>())
+            .finish()
+    }
+}
+
+impl<M, T> Selected<M, T> {
+    pub(crate) fn into_query(self) -> Query<M> {
+        self.query
+    }
+}
+
+impl<M: Model, T: Partial<Model = M>> Selected<M, T> {
+    /// Runs the query and decodes every row into `T`.
+    pub async fn all(&self, db: &impl Executor) -> Result<Vec<T>> {
+        let q = Select {
+            columns: Some(T::columns()),
+            ..self.query.stmt()
+        };
+        self.query.decoded(&q, db.session(), T::from_row).await
+    }
+
+    /// The first row, or `None`.
+    pub async fn first(&self, db: &impl Executor) -> Result<Option<T>> {
+        let mut q = self.clone();
+        q.query.limit = Some(self.query.limit.map_or(1, |l| l.min(1)));
+        Ok(q.all(db).await?.pop())
     }
 }

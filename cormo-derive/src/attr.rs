@@ -10,6 +10,8 @@ pub const FIELDS: &str = "fields";
 
 // #[cormo(...)] on the struct
 pub const TABLE: &str = "table";
+/// `#[cormo(model = User)]` on a partial model.
+pub const MODEL: &str = "model";
 
 // #[cormo(...)] on a field
 pub const NAME: &str = "name";

@@ -299,6 +299,11 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
     let fk_helper = fk_helper(m, a);
     let konst = format_ident!("{}", naming::constant(&a.name));
     let loaded = format_ident!("loaded_{}", a.name);
+    let loaded_as = format_ident!("loaded_{}_as", a.name);
+    let doc_loaded_as = format!(
+        "The `{}` if they were loaded as the partial type `T` (an `include` level with `select::<T>()`), without a query.",
+        a.name
+    );
     let doc_const = format!(
         "The `{}` association, for `include` and `fetch_associated`.",
         a.name
@@ -335,6 +340,10 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
                 pub fn #loaded(&self) -> ::std::option::Option<&[#target]> {
                     #loaded_body
                 }
+                #[doc = #doc_loaded_as]
+                pub fn #loaded_as<T: ::cormo::Partial<Model = #target>>(&self) -> ::std::option::Option<&[T]> {
+                    ::cormo::__private::assoc::loaded_many::<Self, T>(self, #idx)
+                }
                 #[doc = #doc]
                 pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<&[#target]> {
                     #load
@@ -366,6 +375,10 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
                 pub fn #loaded(&self) -> ::std::option::Option<::std::option::Option<&#target>> {
                     #loaded_body
                 }
+                #[doc = #doc_loaded_as]
+                pub fn #loaded_as<T: ::cormo::Partial<Model = #target>>(&self) -> ::std::option::Option<::std::option::Option<&T>> {
+                    ::cormo::__private::assoc::loaded_one::<Self, T>(self, #idx)
+                }
                 #[doc = #doc]
                 pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
                     #load
@@ -393,6 +406,10 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
                 #[doc = #doc_loaded]
                 pub fn #loaded(&self) -> ::std::option::Option<::std::option::Option<&#target>> {
                     #loaded_body
+                }
+                #[doc = #doc_loaded_as]
+                pub fn #loaded_as<T: ::cormo::Partial<Model = #target>>(&self) -> ::std::option::Option<::std::option::Option<&T>> {
+                    ::cormo::__private::assoc::loaded_one::<Self, T>(self, #idx)
                 }
                 #[doc = #doc]
                 pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {

@@ -10,6 +10,7 @@ mod expand;
 mod ir;
 mod naming;
 mod parse;
+mod partial;
 
 use proc_macro::TokenStream;
 
@@ -37,5 +38,17 @@ fn to_compile_errors(errors: parse::Errors) -> TokenStream {
     match errors.finish() {
         Err(e) => e.to_compile_error().into(),
         Ok(()) => TokenStream::new(),
+    }
+}
+
+/// Derives `cormo::Partial`: a struct holding some of a model's fields
+/// (`#[cormo(model = User)]`), for queries and eager-loading levels that
+/// read only those columns.
+#[proc_macro_derive(Partial, attributes(cormo))]
+pub fn derive_partial(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    match partial::derive(&input) {
+        Ok(out) => out.into(),
+        Err(e) => e.to_compile_error().into(),
     }
 }

@@ -90,6 +90,8 @@ fn bson_to_json(b: Bson) -> serde_json::Value {
 pub struct DocReader<'a> {
     pub doc: &'a RawDocument,
     pub schema: &'static ModelSchema,
+    /// The columns read, as positions in `schema.columns` (`None`: all).
+    pub columns: Option<&'a [usize]>,
 }
 
 impl DocReader<'_> {
@@ -97,7 +99,11 @@ impl DocReader<'_> {
         let name = if idx == 0 {
             "_id"
         } else {
-            match self.schema.columns.get(idx - 1) {
+            let pos = match self.columns {
+                Some(cols) => cols.get(idx - 1).copied().unwrap_or(usize::MAX),
+                None => idx - 1,
+            };
+            match self.schema.columns.get(pos) {
                 Some(c) => c.name,
                 None => {
                     return Err(Error::Driver {

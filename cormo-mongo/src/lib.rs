@@ -336,7 +336,26 @@ impl Adapter for MongoAdapter {
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let f = filter::filter(q.schema, q.cond)?;
-        let mut opts = Self::find_options(q, None)?;
+        // A selection reads only its fields (`_id` always comes back).
+        let projection = match q.columns {
+            None => None,
+            Some(cols) => {
+                let mut p = Document::new();
+                for &pos in cols {
+                    let c = q
+                        .schema
+                        .columns
+                        .get(pos)
+                        .ok_or_else(|| Error::UnknownColumn {
+                            model: q.schema.name,
+                            column: format!("#{pos}"),
+                        })?;
+                    p.insert(c.name, 1);
+                }
+                Some(p)
+            }
+        };
+        let mut opts = Self::find_options(q, projection)?;
         let limit = q.timeout.or(self.statement_timeout);
         opts.max_time = limit;
         let coll = self.coll(q.schema);
@@ -348,6 +367,7 @@ impl Adapter for MongoAdapter {
                     sink(&mut DocReader {
                         doc: cursor.current(),
                         schema: q.schema,
+                        columns: q.columns,
                     })?;
                 }
             }
@@ -365,6 +385,7 @@ impl Adapter for MongoAdapter {
                     sink(&mut DocReader {
                         doc: cursor.current(),
                         schema: q.schema,
+                        columns: q.columns,
                     })?;
                 }
             }

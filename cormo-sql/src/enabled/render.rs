@@ -119,6 +119,26 @@ impl Sql {
         self
     }
 
+    /// `id` and the columns at `cols` (positions in `schema.columns`).
+    pub fn some_columns(
+        &mut self,
+        schema: &'static ModelSchema,
+        cols: &[usize],
+    ) -> Result<&mut Self> {
+        self.ident("id");
+        for &pos in cols {
+            let c = schema
+                .columns
+                .get(pos)
+                .ok_or_else(|| Error::UnknownColumn {
+                    model: schema.name,
+                    column: format!("#{pos}"),
+                })?;
+            self.push(", ").ident(c.name);
+        }
+        Ok(self)
+    }
+
     fn check_column(schema: &'static ModelSchema, column: &str) -> Result<()> {
         if column == "id" || schema.column(column).is_some() {
             Ok(())
@@ -336,10 +356,12 @@ impl Sql {
 /// `SELECT id, cols… FROM t WHERE … ORDER BY … LIMIT …`
 pub fn select(d: Dialect, q: &Select<'_>) -> Result<Sql> {
     let mut s = Sql::new(d);
-    s.push("SELECT ")
-        .all_columns(q.schema)
-        .push(" FROM ")
-        .ident(q.schema.table);
+    s.push("SELECT ");
+    match q.columns {
+        None => s.all_columns(q.schema),
+        Some(cols) => s.some_columns(q.schema, cols)?,
+    };
+    s.push(" FROM ").ident(q.schema.table);
     s.where_clause(q.schema, q.cond)?;
     s.order_and_paging(q)?;
     Ok(s)

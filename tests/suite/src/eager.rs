@@ -676,3 +676,131 @@ pub async fn loaded_associations_serialize_on_request(db: &Connection) {
     assert_eq!(back.id.get(), ann.id.get());
     assert!(!back.id.is_persisted());
 }
+
+pub async fn select_reads_a_partial_type(db: &Connection) {
+    use super::models::UserName;
+    setup(db).await;
+    family(db).await;
+    let names: Vec<String> = User::query()
+        .filter(User::NAME.ne("Bob"))
+        .order_by(User::NAME.desc())
+        .select::<UserName>()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert_eq!(names, ["Mary", "John"]);
+    let first = User::query()
+        .order_by(User::NAME.asc())
+        .select::<UserName>()
+        .first(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.name, "Bob");
+    let none = User::query()
+        .filter(User::NAME.eq("nobody"))
+        .select::<UserName>()
+        .first(db)
+        .await
+        .unwrap();
+    assert!(none.is_none());
+}
+
+pub async fn include_levels_select_partial_types(db: &Connection) {
+    use super::models::{ComputerBrand, PostTitle, UserName};
+    setup(db).await;
+    let (john, mary, _) = family(db).await;
+    let j1 = Post::query()
+        .filter(Post::TITLE.eq("j1"))
+        .first(db)
+        .await
+        .unwrap()
+        .unwrap();
+    post(db, "c1", Some(&mary), Some(&j1)).await;
+    post(db, "c2", Some(&john), Some(&j1)).await;
+
+    let before = db.stats();
+    let mut users = User::query()
+        .filter(User::NAME.ne("Bob"))
+        .order_by(User::NAME.asc())
+        .include(
+            User::POSTS
+                .filter(Post::PARENT_POST_ID.is_null())
+                .order_by(Post::TITLE.asc())
+                .include(
+                    Post::COMMENTS
+                        .order_by(Post::TITLE.desc())
+                        .select::<PostTitle>(),
+                ),
+        )
+        .include(User::COMPUTER.select::<ComputerBrand>())
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(reads(before, db), 4);
+    let posts = users[0].loaded_posts().unwrap();
+    let titles: Vec<&str> = posts.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, ["j1", "j2"]);
+    let comments = posts[0].loaded_comments_as::<PostTitle>().unwrap();
+    let titles: Vec<&str> = comments.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, ["c2", "c1"], "the level's order, partial rows");
+    assert!(comments.iter().all(|c| c.id.is_persisted()));
+    assert!(posts[0].loaded_comments().is_none(), "not loaded as Post");
+    assert!(posts[1]
+        .loaded_comments_as::<PostTitle>()
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        users[0]
+            .loaded_computer_as::<ComputerBrand>()
+            .unwrap()
+            .map(|c| c.brand.as_str()),
+        Some("Maple")
+    );
+    assert!(matches!(
+        users[1].loaded_computer_as::<ComputerBrand>(),
+        Some(None)
+    ));
+    // The accessor does not pass partial rows off as whole records.
+    let err = users[0].computer(db).await.unwrap_err();
+    assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+    assert!(err.to_string().contains("column selection"), "{err}");
+    let john_id = users[0].id.get();
+    let whole = users[0].reload_computer(db).await.unwrap().unwrap();
+    assert_eq!(whole.brand, "Maple");
+    assert_eq!(whole.user_id, john_id);
+    users.clear();
+
+    // belongs_to with a selection; null and dangling keys are None.
+    let mut posts = Post::query()
+        .order_by(Post::TITLE.asc())
+        .all(db)
+        .await
+        .unwrap();
+    let before = db.stats();
+    Post::fetch_associated(db, &mut posts, Post::USER.select::<UserName>())
+        .await
+        .unwrap();
+    assert_eq!(reads(before, db), 1);
+    let owners: Vec<Option<&str>> = posts
+        .iter()
+        .map(|p| {
+            p.loaded_user_as::<UserName>()
+                .unwrap()
+                .map(|u| u.name.as_str())
+        })
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            Some("Mary"),
+            Some("John"),
+            Some("John"),
+            Some("John"),
+            Some("Mary")
+        ]
+    );
+}

@@ -59,6 +59,8 @@ suite_tests! {
     eager::saving_a_new_record_saves_what_was_built_on_it,
     eager::a_failed_built_child_stores_nothing if Transactions,
     eager::loaded_associations_serialize_on_request,
+    eager::select_reads_a_partial_type,
+    eager::include_levels_select_partial_types,
     records::create_find_save_destroy,
     records::build_then_save_inserts_once,
     records::caller_chosen_id_is_inserted,

@@ -325,3 +325,24 @@ pub struct Draft {
     pub id: Id,
     pub author_id: Option<RecordId>,
 }
+
+// --- partial models (column selection) ---
+
+#[derive(cormo::Partial, Debug)]
+#[cormo(model = User)]
+pub struct UserName {
+    pub name: String,
+}
+
+#[derive(cormo::Partial, Debug)]
+#[cormo(model = Post)]
+pub struct PostTitle {
+    pub id: Id,
+    pub title: String,
+}
+
+#[derive(cormo::Partial, Debug)]
+#[cormo(model = Computer)]
+pub struct ComputerBrand {
+    pub brand: String,
+}

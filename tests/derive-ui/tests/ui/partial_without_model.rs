@@ -1,0 +1,6 @@
+#[derive(cormo::Partial)]
+pub struct Loose {
+    pub name: String,
+}
+
+fn main() {}
