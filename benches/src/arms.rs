@@ -1,5 +1,6 @@
 //! The arms on each backend, and what each workload runs in each arm.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use cormo::prelude::*;
@@ -14,10 +15,92 @@ use crate::{Workload, SEEDED, SEEDED_SLOW};
 /// The users table of diesel_bench.
 #[derive(Model, Debug, Default, Clone)]
 #[cormo(table = "bench_users")]
+#[has_many(BenchPost)]
 pub struct BenchUser {
     pub id: Id,
     pub name: String,
     pub hair_color: Option<String>,
+}
+
+/// diesel_bench's posts: `POSTS_PER_USER` per seeded user.
+#[derive(Model, Debug, Default, Clone)]
+#[cormo(table = "bench_posts")]
+#[belongs_to(BenchUser)]
+#[has_many(BenchComment)]
+pub struct BenchPost {
+    pub id: Id,
+    pub title: String,
+    pub bench_user_id: Option<RecordId>,
+}
+
+/// diesel_bench's comments: `COMMENTS_PER_POST` per post.
+#[derive(Model, Debug, Default, Clone)]
+#[cormo(table = "bench_comments")]
+#[belongs_to(BenchPost)]
+pub struct BenchComment {
+    pub id: Id,
+    pub text: String,
+    pub bench_post_id: Option<RecordId>,
+}
+
+pub const POSTS_PER_USER: usize = 2;
+pub const COMMENTS_PER_POST: usize = 2;
+
+/// Users with their posts with their comments, as every arm returns them:
+/// (name, [(title, [text])]), sorted for the equality check.
+pub type Tree = Vec<(String, Vec<(String, Vec<String>)>)>;
+
+fn normalized(mut t: Tree) -> Tree {
+    for (_, posts) in &mut t {
+        for (_, comments) in posts.iter_mut() {
+            comments.sort();
+        }
+        posts.sort();
+    }
+    t
+}
+
+/// What a hand-written three-query load returns: owned rows grouped by key.
+struct RawUser {
+    name: String,
+    posts: Vec<RawPost>,
+}
+struct RawPost {
+    title: String,
+    comments: Vec<String>,
+}
+
+fn raw_tree(users: Vec<RawUser>) -> Tree {
+    users
+        .into_iter()
+        .map(|u| {
+            let posts = u.posts.into_iter().map(|p| (p.title, p.comments)).collect();
+            (u.name, posts)
+        })
+        .collect()
+}
+
+fn cormo_tree(users: &[BenchUser]) -> Tree {
+    users
+        .iter()
+        .map(|u| {
+            let posts = u
+                .loaded_bench_posts()
+                .unwrap_or_default()
+                .iter()
+                .map(|p| {
+                    let comments = p
+                        .loaded_bench_comments()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|c| c.text.clone())
+                        .collect();
+                    (p.title.clone(), comments)
+                })
+                .collect();
+            (u.name.clone(), posts)
+        })
+        .collect()
 }
 
 /// Where inserted users go (emptied between rounds).
@@ -46,10 +129,24 @@ fn new_users(n: usize) -> Vec<(String, Option<String>)> {
 /// The database (and its name) the suite's harness makes for the bench.
 const BENCH: &str = "bench";
 
+/// Binds the ids: one array (PostgreSQL) or one value per placeholder.
+macro_rules! bind_ids {
+    (true, $q:ident, $ids:expr) => {
+        $q.bind($ids.to_vec())
+    };
+    (false, $q:ident, $ids:expr) => {{
+        let mut q = $q;
+        for id in $ids {
+            q = q.bind(*id);
+        }
+        q
+    }};
+}
+
 /// The raw SQL each dialect's raw arms run: the same statements cormo
 /// sends, written by hand.
 macro_rules! sql_backend {
-    ($name:ident, $conn:ty, $pool:ty, $returning:literal, $ph:expr) => {
+    ($name:ident, $conn:ty, $pool:ty, $returning:literal, $ph:expr, $array:tt) => {
         pub struct $name {
             bare: $conn,
             pool: $pool,
@@ -97,8 +194,91 @@ macro_rules! sql_backend {
                 }
             }
 
+            /// `WHERE column IN` the ids: one array on PostgreSQL, one
+            /// placeholder per id elsewhere, as one writes it by hand.
+            fn by_ids(select: &str, column: &str, ids: &[i64]) -> String {
+                if $array {
+                    format!("{select} WHERE {column} = ANY($1)")
+                } else {
+                    let marks = vec!["?"; ids.len()].join(", ");
+                    format!("{select} WHERE {column} IN ({marks})")
+                }
+            }
+
+            async fn rows_by_ids(
+                c: &mut $conn,
+                select: &str,
+                column: &str,
+                ids: &[i64],
+            ) -> Vec<(i64, String, Option<i64>)> {
+                if ids.is_empty() {
+                    return Vec::new();
+                }
+                let sql = Self::by_ids(select, column, ids);
+                let q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                let q = bind_ids!($array, q, ids);
+                q.fetch_all(&mut *c).await.expect("raw children")
+            }
+
+            /// Users, then their posts, then the posts' comments: three
+            /// queries, grouped by hand.
+            async fn raw_tree(c: &mut $conn, n: usize) -> Vec<RawUser> {
+                let sql =
+                    format!("SELECT id, name, hair_color FROM bench_users ORDER BY id LIMIT {n}");
+                let users: Vec<(i64, String, Option<String>)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .fetch_all(&mut *c)
+                        .await
+                        .expect("raw users");
+                let user_ids: Vec<i64> = users.iter().map(|u| u.0).collect();
+                let posts = Self::rows_by_ids(
+                    c,
+                    "SELECT id, title, bench_user_id FROM bench_posts",
+                    "bench_user_id",
+                    &user_ids,
+                )
+                .await;
+                let post_ids: Vec<i64> = posts.iter().map(|p| p.0).collect();
+                let comments = Self::rows_by_ids(
+                    c,
+                    "SELECT id, text, bench_post_id FROM bench_comments",
+                    "bench_post_id",
+                    &post_ids,
+                )
+                .await;
+                let mut by_post: HashMap<i64, Vec<String>> = HashMap::new();
+                for (_, text, post) in comments {
+                    if let Some(p) = post {
+                        by_post.entry(p).or_default().push(text);
+                    }
+                }
+                let mut by_user: HashMap<i64, Vec<RawPost>> = HashMap::new();
+                for (id, title, user) in posts {
+                    if let Some(u) = user {
+                        let comments = by_post.remove(&id).unwrap_or_default();
+                        by_user
+                            .entry(u)
+                            .or_default()
+                            .push(RawPost { title, comments });
+                    }
+                }
+                users
+                    .into_iter()
+                    .map(|(id, name, _)| RawUser {
+                        name,
+                        posts: by_user.remove(&id).unwrap_or_default(),
+                    })
+                    .collect()
+            }
+
             async fn run(&mut self, arm: usize, w: Workload) -> usize {
                 match (arm, w) {
+                    (0, Workload::Tree(n)) => Self::raw_tree(&mut self.bare, n).await.len(),
+                    (1, Workload::Tree(n)) => {
+                        let mut c = self.pool.acquire().await.expect("acquire");
+                        Self::raw_tree(&mut c, n).await.len()
+                    }
+                    (2, Workload::Tree(n)) => cormo_load_tree(&self.cormo, n).await.len(),
                     (0, Workload::Load(n)) => Self::raw_load(&mut self.bare, n).await.len(),
                     (1, Workload::Load(n)) => Self::raw_load(&self.pool, n).await.len(),
                     (2, Workload::Load(n)) => cormo_load(&self.cormo, n).await.len(),
@@ -109,6 +289,15 @@ macro_rules! sql_backend {
                     (_, Workload::Insert(n)) => cormo_insert(&self.cormo, n).await,
                     _ => unreachable!("three arms"),
                 }
+            }
+
+            async fn trees(&mut self, n: usize) -> Vec<Tree> {
+                let mut c = self.pool.acquire().await.expect("acquire");
+                vec![
+                    raw_tree(Self::raw_tree(&mut self.bare, n).await),
+                    raw_tree(Self::raw_tree(&mut c, n).await),
+                    cormo_tree(&cormo_load_tree(&self.cormo, n).await),
+                ]
             }
 
             async fn loads(&mut self, n: usize) -> Vec<Vec<Row>> {
@@ -142,15 +331,17 @@ sql_backend!(
     sqlx::SqliteConnection,
     sqlx::SqlitePool,
     true,
-    q_ph
+    q_ph,
+    false
 );
-sql_backend!(PgArms, sqlx::PgConnection, sqlx::PgPool, true, pg_ph);
+sql_backend!(PgArms, sqlx::PgConnection, sqlx::PgPool, true, pg_ph, true);
 sql_backend!(
     MySqlArms,
     sqlx::MySqlConnection,
     sqlx::MySqlPool,
     false,
-    q_ph
+    q_ph,
+    false
 );
 
 async fn cormo_load(db: &cormo::Connection, n: usize) -> Vec<Row> {
@@ -163,6 +354,17 @@ async fn cormo_load(db: &cormo::Connection, n: usize) -> Vec<Row> {
         .into_iter()
         .map(|u| (u.name, u.hair_color))
         .collect()
+}
+
+/// The natural cormo form: one query with two include levels.
+async fn cormo_load_tree(db: &cormo::Connection, n: usize) -> Vec<BenchUser> {
+    BenchUser::query()
+        .order_by(BenchUser::ID.asc())
+        .limit(n as u64)
+        .include(BenchUser::BENCH_POSTS.include(BenchPost::BENCH_COMMENTS))
+        .all(db)
+        .await
+        .expect("cormo tree")
 }
 
 async fn cormo_insert(db: &cormo::Connection, n: usize) -> usize {
@@ -196,16 +398,54 @@ async fn cormo_setup(db: &cormo::Connection, rows: usize) {
             }
         })
         .collect();
+    let mut stored = Vec::with_capacity(rows);
     for batch in users.chunks(500) {
-        BenchUser::create_many(db, batch.to_vec())
+        stored.extend(
+            BenchUser::create_many(db, batch.to_vec())
+                .await
+                .expect("seed"),
+        );
+    }
+    let posts: Vec<BenchPost> = stored
+        .iter()
+        .flat_map(|u| {
+            (0..POSTS_PER_USER).map(|k| BenchPost {
+                title: format!("{} post {k}", u.name),
+                bench_user_id: u.id.get(),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let mut stored_posts = Vec::with_capacity(posts.len());
+    for batch in posts.chunks(500) {
+        stored_posts.extend(
+            BenchPost::create_many(db, batch.to_vec())
+                .await
+                .expect("seed posts"),
+        );
+    }
+    let comments: Vec<BenchComment> = stored_posts
+        .iter()
+        .flat_map(|p| {
+            (0..COMMENTS_PER_POST).map(|k| BenchComment {
+                text: format!("on {} #{k}", p.title),
+                bench_post_id: p.id.get(),
+                ..Default::default()
+            })
+        })
+        .collect();
+    for batch in comments.chunks(500) {
+        BenchComment::create_many(db, batch.to_vec())
             .await
-            .expect("seed");
+            .expect("seed comments");
     }
 }
 
 /// The raw `mongodb` driver and cormo on one database.
 pub struct MongoArms {
     users: mongodb::Collection<Document>,
+    posts: mongodb::Collection<Document>,
+    comments: mongodb::Collection<Document>,
     inserts: mongodb::Collection<Document>,
     cormo: cormo::Connection,
 }
@@ -228,6 +468,66 @@ impl MongoArms {
         out
     }
 
+    /// Users, then posts `$in` their ids, then comments `$in` the posts'.
+    async fn raw_tree(&self, n: usize) -> Vec<RawUser> {
+        let mut cursor = self
+            .users
+            .find(doc! {})
+            .sort(doc! { "_id": 1 })
+            .limit(n as i64)
+            .await
+            .expect("raw users");
+        let mut users = Vec::with_capacity(n);
+        while let Some(d) = cursor.try_next().await.expect("raw cursor") {
+            let id = d.get_object_id("_id").expect("_id");
+            users.push((id, d.get_str("name").expect("name").to_owned()));
+        }
+        let ids: Vec<_> = users.iter().map(|u| u.0).collect();
+        let mut cursor = self
+            .posts
+            .find(doc! { "bench_user_id": { "$in": ids } })
+            .await
+            .expect("raw posts");
+        let mut posts = Vec::new();
+        while let Some(d) = cursor.try_next().await.expect("raw cursor") {
+            posts.push((
+                d.get_object_id("_id").expect("_id"),
+                d.get_str("title").expect("title").to_owned(),
+                d.get_object_id("bench_user_id").ok(),
+            ));
+        }
+        let ids: Vec<_> = posts.iter().map(|p| p.0).collect();
+        let mut cursor = self
+            .comments
+            .find(doc! { "bench_post_id": { "$in": ids } })
+            .await
+            .expect("raw comments");
+        let mut by_post: HashMap<_, Vec<String>> = HashMap::new();
+        while let Some(d) = cursor.try_next().await.expect("raw cursor") {
+            if let Ok(p) = d.get_object_id("bench_post_id") {
+                let text = d.get_str("text").expect("text").to_owned();
+                by_post.entry(p).or_default().push(text);
+            }
+        }
+        let mut by_user: HashMap<_, Vec<RawPost>> = HashMap::new();
+        for (id, title, user) in posts {
+            if let Some(u) = user {
+                let comments = by_post.remove(&id).unwrap_or_default();
+                by_user
+                    .entry(u)
+                    .or_default()
+                    .push(RawPost { title, comments });
+            }
+        }
+        users
+            .into_iter()
+            .map(|(id, name)| RawUser {
+                name,
+                posts: by_user.remove(&id).unwrap_or_default(),
+            })
+            .collect()
+    }
+
     async fn raw_insert(&self, n: usize) -> usize {
         let docs: Vec<Document> = new_users(n)
             .into_iter()
@@ -243,6 +543,8 @@ impl MongoArms {
 
     async fn run(&mut self, arm: usize, w: Workload) -> usize {
         match (arm, w) {
+            (0, Workload::Tree(n)) => self.raw_tree(n).await.len(),
+            (_, Workload::Tree(n)) => cormo_load_tree(&self.cormo, n).await.len(),
             (0, Workload::Load(n)) => self.raw_load(n).await.len(),
             (_, Workload::Load(n)) => cormo_load(&self.cormo, n).await.len(),
             (0, Workload::Insert(n)) => self.raw_insert(n).await,
@@ -327,6 +629,8 @@ impl ArmSet {
                     true,
                     Arms::Mongo(MongoArms {
                         users: db.collection("bench_users"),
+                        posts: db.collection("bench_posts"),
+                        comments: db.collection("bench_comments"),
                         inserts: db.collection("bench_inserts"),
                         cormo,
                     }),
@@ -362,6 +666,45 @@ impl ArmSet {
     /// Every arm gives the same answer before anything is timed.
     pub async fn check_equal(&mut self, w: Workload) {
         match w {
+            Workload::Tree(n) => {
+                let outputs = match &mut self.arms {
+                    Arms::Sqlite(a) => a.trees(n).await,
+                    Arms::Postgres(a) => a.trees(n).await,
+                    Arms::Mysql(a) => a.trees(n).await,
+                    Arms::Mongo(a) => vec![
+                        raw_tree(a.raw_tree(n).await),
+                        cormo_tree(&cormo_load_tree(&a.cormo, n).await),
+                    ],
+                };
+                let seeded = if self.slow_server {
+                    SEEDED_SLOW
+                } else {
+                    SEEDED
+                };
+                let expected: Tree = (0..n.min(seeded))
+                    .map(|i| {
+                        let name = seed_user(i).0;
+                        let posts = (0..POSTS_PER_USER)
+                            .map(|k| {
+                                let title = format!("{name} post {k}");
+                                let comments = (0..COMMENTS_PER_POST)
+                                    .map(|c| format!("on {title} #{c}"))
+                                    .collect();
+                                (title, comments)
+                            })
+                            .collect();
+                        (name, posts)
+                    })
+                    .collect();
+                let expected = normalized(expected);
+                for (arm, out) in outputs.into_iter().enumerate() {
+                    assert!(
+                        normalized(out) == expected,
+                        "{} differs on {w:?}",
+                        self.names[arm]
+                    );
+                }
+            }
             Workload::Load(n) => {
                 let outputs = match &mut self.arms {
                     Arms::Sqlite(a) => a.loads(n).await,

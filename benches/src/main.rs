@@ -24,6 +24,8 @@ use report::{Measured, Report};
 pub enum Workload {
     Load(usize),
     Insert(usize),
+    /// N users with their posts with their comments (`include`).
+    Tree(usize),
 }
 
 impl Workload {
@@ -31,6 +33,7 @@ impl Workload {
         match self {
             Workload::Load(n) => format!("load users, N = {n}"),
             Workload::Insert(n) => format!("insert (create_many), N = {n}"),
+            Workload::Tree(n) => format!("users → posts → comments (include), N = {n}"),
         }
     }
 
@@ -39,6 +42,7 @@ impl Workload {
     fn reps(self, slow_server: bool) -> usize {
         let rows = match self {
             Workload::Load(n) | Workload::Insert(n) => n,
+            Workload::Tree(n) => n * (1 + arms::POSTS_PER_USER * (1 + arms::COMMENTS_PER_POST)),
         };
         let (budget, most) = if slow_server {
             (500, 50)
@@ -85,7 +89,7 @@ async fn measure(set: &mut arms::ArmSet, w: Workload, rounds: usize) -> Measured
         set.reset(w).await;
     }
     let rows = match w {
-        Workload::Load(n) | Workload::Insert(n) => n,
+        Workload::Load(n) | Workload::Insert(n) | Workload::Tree(n) => n,
     };
     Measured {
         workload: w.label(),
@@ -118,6 +122,14 @@ fn main() {
             }
             for n in [1, 10, 100] {
                 results.push(measure(&mut set, Workload::Insert(n), rounds).await);
+            }
+            let sizes_tree: &[usize] = if set.slow_server {
+                &[100]
+            } else {
+                &[100, 1_000, 10_000]
+            };
+            for &n in sizes_tree {
+                results.push(measure(&mut set, Workload::Tree(n), rounds).await);
             }
             report.backend(&backend, results);
             // Written after every backend, so a run cut short keeps what it has.

@@ -110,9 +110,15 @@ pub async fn has_many<'p, P: Model, C: Model>(
     db: &impl Executor,
 ) -> Result<&'p [C]> {
     let n = P::schema().associations.len();
-    let entry: &Many<C> = parent.cormo_id().cache.entry(idx, n)?;
+    let name = assoc::<P>(idx)?.name;
+    let entry: &Many<C> = parent.cormo_id().cache.entry(idx, n, name)?;
     if let Some(v) = entry.loaded.get() {
         return Ok(v);
+    }
+    // A new record has nothing stored under it: its children are what was
+    // built on it, which its first save stores.
+    if !parent.cormo_id().is_persisted() {
+        return Ok(&entry.built);
     }
     let rows = fetch_children::<P, C>(parent, idx, db, None).await?;
     Ok(entry.loaded.get_or_init(|| Arc::new(rows)))
@@ -162,7 +168,10 @@ pub async fn has_one<'p, P: Model, C: Model>(
     db: &impl Executor,
 ) -> Result<Option<&'p C>> {
     let n = P::schema().associations.len();
-    let entry: &One<C> = parent.cormo_id().cache.entry(idx, n)?;
+    let entry: &One<C> = parent
+        .cormo_id()
+        .cache
+        .entry(idx, n, assoc::<P>(idx)?.name)?;
     if let Some(v) = entry.loaded.get() {
         return Ok(v.as_deref());
     }
@@ -194,7 +203,10 @@ pub async fn belongs_to<'c, C: Model, P: Model>(
     db: &impl Executor,
 ) -> Result<Option<&'c P>> {
     let n = C::schema().associations.len();
-    let entry: &One<P> = child.cormo_id().cache.entry(idx, n)?;
+    let entry: &One<P> = child
+        .cormo_id()
+        .cache
+        .entry(idx, n, assoc::<C>(idx)?.name)?;
     if let Some(v) = entry.loaded.get() {
         return Ok(v.as_deref());
     }
@@ -218,9 +230,14 @@ pub fn reset<M: Model>(record: &mut M, idx: usize) {
 
 /// `parent.loaded_<has_many>()`: the children if they are loaded (by the
 /// accessor, `include` or `fetch_associated`), without a query.
+/// For a new record, what was built on it.
 pub fn loaded_many<P: Model, C: Send + Sync + 'static>(parent: &P, idx: usize) -> Option<&[C]> {
     let entry: &Many<C> = parent.cormo_id().cache.peek(idx)?;
-    entry.loaded.get().map(|v| v.as_slice())
+    match entry.loaded.get() {
+        Some(v) => Some(v.as_slice()),
+        None if !parent.cormo_id().is_persisted() => Some(&entry.built),
+        None => None,
+    }
 }
 
 /// `record.loaded_<has_one / belongs_to>()`: `Some(None)` when it is loaded

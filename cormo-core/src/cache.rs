@@ -25,11 +25,10 @@ fn missing(idx: usize) -> Error {
 
 /// The slot holds what a column-selecting eager load put there (partial
 /// records), not what the accessor returns.
-fn other_type(idx: usize) -> Error {
+fn other_type(name: &str) -> Error {
     Error::Validation {
-        column: format!("association #{idx}"),
-        message: "was loaded with a column selection (`select`); reload it to load whole records"
-            .into(),
+        column: name.to_owned(),
+        message: "was loaded with a column selection (`select`); `reload_` it, or load it again without `select`, to get whole records".into(),
     }
 }
 
@@ -44,13 +43,14 @@ impl AssocCache {
         &self,
         idx: usize,
         n: usize,
+        name: &str,
     ) -> Result<&E> {
         self.slots(n)
             .get(idx)
             .ok_or_else(|| missing(idx))?
             .get_or_init(|| Box::new(E::default()))
             .downcast_ref::<E>()
-            .ok_or_else(|| other_type(idx))
+            .ok_or_else(|| other_type(name))
     }
 
     /// The entry for association `idx`, if one was created.
@@ -76,12 +76,28 @@ impl AssocCache {
         self.slots(n);
         let slots = self.slots.get_mut().ok_or_else(|| missing(idx))?;
         let slot = slots.get_mut(idx).ok_or_else(|| missing(idx))?;
-        if slot.get().is_none() {
-            let _ = slot.set(Box::new(E::default()));
+        // Empty, or holding another type (records loaded with a column
+        // selection, or whole ones before a selection): start afresh.
+        if !slot.get().is_some_and(|b| b.is::<E>()) {
+            *slot = OnceLock::from(Box::new(E::default()) as Box<dyn Any + Send + Sync>);
         }
         slot.get_mut()
             .and_then(|b| b.downcast_mut::<E>())
             .ok_or_else(|| missing(idx))
+    }
+
+    /// Replaces association `idx`'s entry with `entry` (eager loading).
+    pub(crate) fn put<E: Send + Sync + 'static>(
+        &mut self,
+        idx: usize,
+        n: usize,
+        entry: E,
+    ) -> Result<()> {
+        self.slots(n);
+        let slots = self.slots.get_mut().ok_or_else(|| missing(idx))?;
+        let slot = slots.get_mut(idx).ok_or_else(|| missing(idx))?;
+        *slot = OnceLock::from(Box::new(entry) as Box<dyn Any + Send + Sync>);
+        Ok(())
     }
 
     /// Forgets association `idx`.

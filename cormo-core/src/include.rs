@@ -229,9 +229,7 @@ impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, 
                     for r in records.iter_mut() {
                         let Some(id) = stored_id(r) else { continue };
                         let list = Arc::new(groups.remove(&id).unwrap_or_default());
-                        let entry: &mut Many<T> =
-                            r.cormo_id_mut().cache.entry_mut(self.rel.idx, n)?;
-                        entry.loaded = OnceLock::from(list);
+                        put_many::<P, T>(r, self.rel.idx, n, list)?;
                     }
                 }
                 (AssocKind::HasOne, _) => {
@@ -243,9 +241,13 @@ impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, 
                     }
                     for r in records.iter_mut() {
                         let Some(id) = stored_id(r) else { continue };
-                        let entry: &mut One<T> =
-                            r.cormo_id_mut().cache.entry_mut(self.rel.idx, n)?;
-                        entry.loaded = OnceLock::from(by_parent.get(&id).cloned());
+                        r.cormo_id_mut().cache.put(
+                            self.rel.idx,
+                            n,
+                            One::<T> {
+                                loaded: OnceLock::from(by_parent.get(&id).cloned()),
+                            },
+                        )?;
                     }
                 }
                 (AssocKind::BelongsTo, key) => {
@@ -256,14 +258,30 @@ impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, 
                             .as_ref()
                             .and_then(|k| k.get(r))
                             .and_then(|k| by_id.get(&k).cloned());
-                        let entry: &mut One<T> =
-                            r.cormo_id_mut().cache.entry_mut(self.rel.idx, n)?;
-                        entry.loaded = OnceLock::from(target);
+                        r.cormo_id_mut().cache.put(
+                            self.rel.idx,
+                            n,
+                            One::<T> {
+                                loaded: OnceLock::from(target),
+                            },
+                        )?;
                     }
                 }
             }
             Ok(())
         })
+    }
+
+    fn idx(&self) -> usize {
+        self.rel.idx
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn merge(&self, later: &Include<P>) -> Include<P> {
+        later.clone()
     }
 
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -326,6 +344,13 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 trait Load<P>: Send + Sync {
     fn load<'a>(&'a self, records: &'a mut [P], s: Session<'a>) -> BoxFuture<'a, Result<()>>;
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+    /// The association this level loads.
+    fn idx(&self) -> usize;
+    fn as_any(&self) -> &dyn std::any::Any;
+    /// This level and a later include of the same association, as one
+    /// level: their nested levels together when both read whole records
+    /// with the same conditions, else the later one.
+    fn merge(&self, later: &Include<P>) -> Include<P>;
 }
 
 impl<P: Model, C: Model> Load<P> for Level<P, C> {
@@ -348,9 +373,42 @@ impl<P: Model, C: Model> Load<P> for Level<P, C> {
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
     }
+
+    fn idx(&self) -> usize {
+        self.rel.idx
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn merge(&self, later: &Include<P>) -> Include<P> {
+        match later.loader.as_any().downcast_ref::<Level<P, C>>() {
+            Some(l) if self.query.same_shape(&l.query) => {
+                let mut query = self.query.clone();
+                for inc in l.query.includes() {
+                    query = query.include(inc.clone());
+                }
+                Include::from(Level {
+                    rel: self.rel,
+                    query,
+                })
+            }
+            _ => later.clone(),
+        }
+    }
 }
 
 impl<P: Model> Include<P> {
+    /// Adds `inc` to `list`: a second include of one association is merged
+    /// into the first, so each association is still one query.
+    pub(crate) fn add_to(list: &mut Vec<Include<P>>, inc: Include<P>) {
+        match list.iter().position(|i| i.loader.idx() == inc.loader.idx()) {
+            Some(pos) => list[pos] = list[pos].loader.merge(&inc),
+            None => list.push(inc),
+        }
+    }
+
     /// Loads this level (and the levels nested in it) for `records`.
     pub(crate) async fn load(&self, records: &mut [P], s: Session<'_>) -> Result<()> {
         if records.is_empty() {
@@ -456,8 +514,7 @@ async fn load_children<P: Model, C: Model>(
                     empty
                 }
             };
-            let entry: &mut Many<C> = r.cormo_id_mut().cache.entry_mut(level.rel.idx, n)?;
-            entry.loaded = OnceLock::from(list);
+            put_many::<P, C>(r, level.rel.idx, n, list)?;
         }
     } else {
         let mut by_parent: HashMap<RecordId, Arc<C>> = HashMap::new();
@@ -469,8 +526,13 @@ async fn load_children<P: Model, C: Model>(
         }
         for r in records.iter_mut() {
             let Some(id) = stored_id(r) else { continue };
-            let entry: &mut One<C> = r.cormo_id_mut().cache.entry_mut(level.rel.idx, n)?;
-            entry.loaded = OnceLock::from(by_parent.get(&id).cloned());
+            r.cormo_id_mut().cache.put(
+                level.rel.idx,
+                n,
+                One::<C> {
+                    loaded: OnceLock::from(by_parent.get(&id).cloned()),
+                },
+            )?;
         }
     }
     Ok(())
@@ -497,10 +559,38 @@ async fn load_parents<P: Model, C: Model>(
     let n = P::schema().associations.len();
     for r in records.iter_mut() {
         let target = fk.get(r).and_then(|k| by_id.get(&k).cloned());
-        let entry: &mut One<C> = r.cormo_id_mut().cache.entry_mut(level.rel.idx, n)?;
-        entry.loaded = OnceLock::from(target);
+        r.cormo_id_mut().cache.put(
+            level.rel.idx,
+            n,
+            One::<C> {
+                loaded: OnceLock::from(target),
+            },
+        )?;
     }
     Ok(())
+}
+
+/// Puts a has_many's loaded records in the cache, in one allocation,
+/// keeping what was built on the record before and not saved yet.
+fn put_many<P: Model, C: Send + Sync + 'static>(
+    r: &mut P,
+    idx: usize,
+    n: usize,
+    list: Arc<Vec<C>>,
+) -> Result<()> {
+    let cache = &mut r.cormo_id_mut().cache;
+    let built = cache
+        .peek_mut::<Many<C>>(idx)
+        .map(|e| std::mem::take(&mut e.built))
+        .unwrap_or_default();
+    cache.put(
+        idx,
+        n,
+        Many {
+            loaded: OnceLock::from(list),
+            built,
+        },
+    )
 }
 
 fn stored_id<P: Model>(r: &P) -> Option<RecordId> {

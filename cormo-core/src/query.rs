@@ -142,9 +142,27 @@ impl<M: Model> Query<M> {
     /// `all`, `first` and `one` load includes; `count`, `ids`, `update`
     /// and `delete` ignore them. See [`Model::fetch_associated`] for
     /// records already in hand.
+    ///
+    /// Including one association twice loads it once: the nested levels of
+    /// both are loaded when both have the same conditions and order
+    /// (`.include(User::POSTS.include(Post::COMMENTS)).include(User::POSTS.include(Post::USER))`),
+    /// otherwise the later include replaces the earlier one.
     pub fn include(mut self, inc: impl Into<Include<M>>) -> Self {
-        self.includes.push(inc.into());
+        Include::add_to(&mut self.includes, inc.into());
         self
+    }
+
+    /// The includes, for merging two levels of one association.
+    pub(crate) fn includes(&self) -> &[Include<M>] {
+        &self.includes
+    }
+
+    /// Same rows in the same order (includes aside).
+    pub(crate) fn same_shape(&self, other: &Query<M>) -> bool {
+        self.cond == other.cond
+            && self.order == other.order
+            && self.limit == other.limit
+            && self.skip == other.skip
     }
 
     /// The condition built so far.

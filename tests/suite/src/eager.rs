@@ -628,6 +628,8 @@ pub async fn loaded_associations_serialize_on_request(db: &Connection) {
         .await
         .unwrap();
     let value = serde_json::to_value(cormo::Loaded(&authors)).unwrap();
+    let refs: Vec<&Author> = authors.iter().collect();
+    assert_eq!(serde_json::to_value(cormo::Loaded(&refs)).unwrap(), value);
     let article_ids: Vec<serde_json::Value> = authors[0]
         .loaded_articles()
         .unwrap()
@@ -668,6 +670,12 @@ pub async fn loaded_associations_serialize_on_request(db: &Connection) {
         .await
         .unwrap();
     let value = serde_json::to_value(cormo::Loaded(&articles[0])).unwrap();
+    let first = articles.into_iter().next();
+    assert_eq!(serde_json::to_value(cormo::Loaded(&first)).unwrap(), value);
+    let none: Option<Article> = None;
+    assert!(serde_json::to_value(cormo::Loaded(&none))
+        .unwrap()
+        .is_null());
     assert_eq!(value["author"]["displayName"], "Ann");
     assert_eq!(value["author"]["profile"]["bio"], "writes");
     assert!(value["author"].get("articles").is_none());
@@ -803,4 +811,89 @@ pub async fn include_levels_select_partial_types(db: &Connection) {
             Some("Mary")
         ]
     );
+}
+
+/// Loading again replaces what the cache held, whatever was loaded before
+/// (whole records or a partial type).
+pub async fn loading_again_replaces_a_partial_load(db: &Connection) {
+    use super::models::PostTitle;
+    setup(db).await;
+    family(db).await;
+    let mut users = User::query()
+        .order_by(User::NAME.asc())
+        .include(User::POSTS.select::<PostTitle>())
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(users[1].loaded_posts_as::<PostTitle>().unwrap().len(), 2);
+    User::fetch_associated(db, &mut users, User::POSTS)
+        .await
+        .unwrap();
+    assert_eq!(titles(users[1].loaded_posts().unwrap()), ["j1", "j2"]);
+    assert!(users[1].loaded_posts_as::<PostTitle>().is_none());
+    User::fetch_associated(db, &mut users, User::POSTS.select::<PostTitle>())
+        .await
+        .unwrap();
+    assert!(users[1].loaded_posts().is_none());
+    // The accessor names the association it refuses.
+    let err = users[1].posts(db).await.unwrap_err();
+    assert!(err.to_string().contains("posts"), "{err}");
+}
+
+/// One association included twice is one query, with both nested levels.
+pub async fn including_an_association_twice_merges_it(db: &Connection) {
+    setup(db).await;
+    let (john, mary, _) = family(db).await;
+    let j1 = Post::query()
+        .filter(Post::TITLE.eq("j1"))
+        .first(db)
+        .await
+        .unwrap()
+        .unwrap();
+    post(db, "c1", Some(&mary), Some(&j1)).await;
+    let before = db.stats();
+    let users = User::query()
+        .filter(User::ID.eq(&john.id))
+        .include(User::POSTS.include(Post::COMMENTS))
+        .include(User::POSTS.include(Post::USER))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(reads(before, db), 4, "users, posts, comments, posts' users");
+    let posts = users[0].loaded_posts().unwrap();
+    assert!(posts.iter().all(|p| p.loaded_comments().is_some()));
+    assert!(posts.iter().all(|p| p.loaded_user().is_some()));
+    // Different conditions: the later include replaces the earlier one.
+    let users = User::query()
+        .filter(User::ID.eq(&john.id))
+        .include(User::POSTS.include(Post::COMMENTS))
+        .include(User::POSTS.filter(Post::TITLE.eq("j2")))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(titles(users[0].loaded_posts().unwrap()), ["j2"]);
+}
+
+/// What was built on a new record is what its accessors show, and its
+/// first save leaves no stale cache behind.
+pub async fn a_new_record_shows_what_was_built_on_it(db: &Connection) {
+    setup(db).await;
+    let mut dan = User {
+        name: "Dan".into(),
+        ..Default::default()
+    };
+    assert!(dan.posts(db).await.unwrap().is_empty());
+    dan.build_post(Post {
+        title: "draft".into(),
+        body: "b".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(titles(dan.posts(db).await.unwrap()), ["draft"]);
+    assert_eq!(titles(dan.loaded_posts().unwrap()), ["draft"]);
+    dan.save(db).await.unwrap();
+    let stored = dan.posts(db).await.unwrap();
+    assert_eq!(titles(stored), ["draft"]);
+    assert!(stored[0].id.is_persisted());
+    assert_eq!(Post::query().count(db).await.unwrap(), 1);
 }
