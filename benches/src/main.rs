@@ -9,7 +9,8 @@
 //!
 //! `cargo bench -p cormo-bench` runs it and writes `docs/benchmarks.md`.
 //! Environment: `CORMO_BENCH_ROUNDS` (default 11), `CORMO_BENCH_BACKENDS`
-//! (default `sqlite,postgres,mysql,mongodb`), and the test suite's
+//! (default `sqlite,postgres,mysql,mongodb`), `CORMO_BENCH_WORKLOADS`
+//! (default `load,insert,tree`), and the test suite's
 //! `CORMO_TEST_POSTGRES_URL`, `CORMO_TEST_MYSQL_URL`, `CORMO_TEST_MONGODB_URL`.
 
 mod arms;
@@ -65,6 +66,13 @@ fn rounds() -> usize {
         .unwrap_or(11)
 }
 
+/// `CORMO_BENCH_WORKLOADS=load,insert,tree` picks workloads (default: all).
+fn wants(kind: &str) -> bool {
+    std::env::var("CORMO_BENCH_WORKLOADS")
+        .map(|v| v.split(',').any(|w| w.trim() == kind))
+        .unwrap_or(true)
+}
+
 fn backends() -> Vec<String> {
     std::env::var("CORMO_BENCH_BACKENDS")
         .unwrap_or_else(|_| "sqlite,postgres,mysql,mongodb".to_owned())
@@ -117,10 +125,10 @@ fn main() {
                 &[1, 10, 100, 1_000, 10_000]
             };
             let mut results = Vec::new();
-            for &n in sizes_load {
+            for &n in sizes_load.iter().filter(|_| wants("load")) {
                 results.push(measure(&mut set, Workload::Load(n), rounds).await);
             }
-            for n in [1, 10, 100] {
+            for n in [1, 10, 100].into_iter().filter(|_| wants("insert")) {
                 results.push(measure(&mut set, Workload::Insert(n), rounds).await);
             }
             let sizes_tree: &[usize] = if set.slow_server {
@@ -128,7 +136,7 @@ fn main() {
             } else {
                 &[100, 1_000, 10_000]
             };
-            for &n in sizes_tree {
+            for &n in sizes_tree.iter().filter(|_| wants("tree")) {
                 results.push(measure(&mut set, Workload::Tree(n), rounds).await);
             }
             report.backend(&backend, results);

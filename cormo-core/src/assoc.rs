@@ -16,12 +16,34 @@ use crate::value::Value;
 /// Cache entry of a has_many: what was loaded, plus records built before it
 /// was loaded (they live here so `build` can hand out `&mut`).
 ///
-/// Loaded records sit behind an `Arc` so that eager loading can give the
-/// same children to two copies of one parent in a slice without cloning
-/// them (models need not be `Clone`).
 pub(crate) struct Many<C> {
-    pub(crate) loaded: OnceLock<Arc<Vec<C>>>,
+    pub(crate) loaded: OnceLock<List<C>>,
     pub(crate) built: Vec<C>,
+}
+
+/// A has_many's loaded records: the record's own, or shared with another
+/// copy of the same record in one eager-loaded slice (models need not be
+/// `Clone`, so the children cannot be copied).
+pub(crate) enum List<C> {
+    Own(Vec<C>),
+    Shared(Arc<Vec<C>>),
+}
+
+impl<C> List<C> {
+    pub(crate) fn as_slice(&self) -> &[C] {
+        match self {
+            List::Own(v) => v,
+            List::Shared(v) => v,
+        }
+    }
+
+    /// The list to add a built record to, unless it is shared.
+    fn get_mut(&mut self) -> Option<&mut Vec<C>> {
+        match self {
+            List::Own(v) => Some(v),
+            List::Shared(v) => Arc::get_mut(v),
+        }
+    }
 }
 
 impl<C> Default for Many<C> {
@@ -113,7 +135,7 @@ pub async fn has_many<'p, P: Model, C: Model>(
     let name = assoc::<P>(idx)?.name;
     let entry: &Many<C> = parent.cormo_id().cache.entry(idx, n, name)?;
     if let Some(v) = entry.loaded.get() {
-        return Ok(v);
+        return Ok(v.as_slice());
     }
     // A new record has nothing stored under it: its children are what was
     // built on it, which its first save stores.
@@ -121,7 +143,7 @@ pub async fn has_many<'p, P: Model, C: Model>(
         return Ok(&entry.built);
     }
     let rows = fetch_children::<P, C>(parent, idx, db, None).await?;
-    Ok(entry.loaded.get_or_init(|| Arc::new(rows)))
+    Ok(entry.loaded.get_or_init(|| List::Own(rows)).as_slice())
 }
 
 /// `parent.reload_<has_many>(db)`: queries again and replaces the cache.
@@ -149,7 +171,7 @@ pub fn build_has_many<P: Model, C: Model>(
     let entry: &mut Many<C> = parent.cormo_id_mut().cache.entry_mut(idx, n)?;
     // Children shared with another copy of this parent (eager loading of
     // a slice holding it twice) stay shared; the new one waits in `built`.
-    let list = match entry.loaded.get_mut().and_then(Arc::get_mut) {
+    let list = match entry.loaded.get_mut().and_then(List::get_mut) {
         Some(loaded) => loaded,
         None => &mut entry.built,
     };
@@ -256,7 +278,7 @@ pub fn loaded_one<M: Model, C: Send + Sync + 'static>(
 fn children_mut<P: Model, C: Model>(parent: &mut P, idx: usize) -> impl Iterator<Item = &mut C> {
     let entry: Option<&mut Many<C>> = parent.cormo_id_mut().cache.peek_mut(idx);
     entry.into_iter().flat_map(|e| {
-        let loaded = e.loaded.get_mut().and_then(Arc::get_mut);
+        let loaded = e.loaded.get_mut().and_then(List::get_mut);
         e.built.iter_mut().chain(loaded.into_iter().flatten())
     })
 }

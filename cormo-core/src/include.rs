@@ -13,7 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
-use crate::assoc::{Many, One};
+use crate::assoc::{List, Many, One};
 use crate::cond::{Cond, Order};
 use crate::connection::Session;
 use crate::error::{Error, Result};
@@ -202,6 +202,7 @@ impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, 
             let mut ids = ids;
             ids.sort_unstable();
             ids.dedup();
+            let ids_len = ids.len();
             for chunk in ids.chunks(MAX_IDS_PER_STATEMENT) {
                 let cond = self.query.and_filter(Cond::is_in(
                     link_column,
@@ -222,15 +223,11 @@ impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, 
             }
             match (a.kind, own_key) {
                 (AssocKind::HasMany, _) => {
-                    let mut groups: HashMap<RecordId, Vec<T>> = HashMap::new();
+                    let mut groups: HashMap<RecordId, Vec<T>> = HashMap::with_capacity(ids_len);
                     for (link, t) in rows {
                         groups.entry(link).or_default().push(t);
                     }
-                    for r in records.iter_mut() {
-                        let Some(id) = stored_id(r) else { continue };
-                        let list = Arc::new(groups.remove(&id).unwrap_or_default());
-                        put_many::<P, T>(r, self.rel.idx, n, list)?;
-                    }
+                    give_lists(records, self.rel.idx, n, groups, ids_len)?;
                 }
                 (AssocKind::HasOne, _) => {
                     let mut by_parent: HashMap<RecordId, Arc<T>> = HashMap::new();
@@ -420,12 +417,13 @@ impl<P: Model> Include<P> {
 
 /// Reads the level's rows whose `column` is in `ids`, in chunks of
 /// [`MAX_IDS_PER_STATEMENT`], then loads the nested levels on all of them.
+/// Also returns how many distinct ids there were.
 async fn rows_keyed_by<C: Model>(
     query: &Query<C>,
     column: &'static str,
     mut ids: Vec<RecordId>,
     s: Session<'_>,
-) -> Result<Vec<C>> {
+) -> Result<(Vec<C>, usize)> {
     ids.sort_unstable();
     ids.dedup();
     let mut rows = Vec::new();
@@ -439,7 +437,7 @@ async fn rows_keyed_by<C: Model>(
         }
     }
     query.load_includes(&mut rows, s).await?;
-    Ok(rows)
+    Ok((rows, ids.len()))
 }
 
 /// The association's declaration, for its foreign key and kind.
@@ -487,35 +485,20 @@ async fn load_children<P: Model, C: Model>(
     s: Session<'_>,
 ) -> Result<()> {
     let ids: Vec<RecordId> = records.iter().filter_map(stored_id).collect();
-    let children = if ids.is_empty() {
-        Vec::new()
+    let (children, ids_len) = if ids.is_empty() {
+        (Vec::new(), 0)
     } else {
         rows_keyed_by(&level.query, a.foreign_key, ids, s).await?
     };
     let n = P::schema().associations.len();
     if a.kind == AssocKind::HasMany {
-        let mut groups: HashMap<RecordId, Vec<C>> = HashMap::new();
+        let mut groups: HashMap<RecordId, Vec<C>> = HashMap::with_capacity(ids_len);
         for child in children {
             if let Some(key) = fk.get(&child) {
                 groups.entry(key).or_default().push(child);
             }
         }
-        let mut groups: HashMap<RecordId, Arc<Vec<C>>> =
-            groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-        for r in records.iter_mut() {
-            // An unsaved record has nothing stored under it; what was built
-            // on it stays as it is.
-            let Some(id) = stored_id(r) else { continue };
-            let list = match groups.get(&id) {
-                Some(list) => list.clone(),
-                None => {
-                    let empty = Arc::new(Vec::new());
-                    groups.insert(id, empty.clone());
-                    empty
-                }
-            };
-            put_many::<P, C>(r, level.rel.idx, n, list)?;
-        }
+        give_lists(records, level.rel.idx, n, groups, ids_len)?;
     } else {
         let mut by_parent: HashMap<RecordId, Arc<C>> = HashMap::new();
         for child in children {
@@ -550,7 +533,7 @@ async fn load_parents<P: Model, C: Model>(
     let targets = if keys.is_empty() {
         Vec::new()
     } else {
-        rows_keyed_by(&level.query, "id", keys, s).await?
+        rows_keyed_by(&level.query, "id", keys, s).await?.0
     };
     let by_id: HashMap<RecordId, Arc<C>> = targets
         .into_iter()
@@ -576,7 +559,7 @@ fn put_many<P: Model, C: Send + Sync + 'static>(
     r: &mut P,
     idx: usize,
     n: usize,
-    list: Arc<Vec<C>>,
+    list: List<C>,
 ) -> Result<()> {
     let cache = &mut r.cormo_id_mut().cache;
     let built = cache
@@ -591,6 +574,36 @@ fn put_many<P: Model, C: Send + Sync + 'static>(
             built,
         },
     )
+}
+
+/// Gives each stored record its group (empty when it has none). Records
+/// from a query are distinct and take their group as their own; when a
+/// slice holds one record twice (`distinct` ids fewer than stored
+/// records), the copies share it.
+fn give_lists<P: Model, C: Send + Sync + 'static>(
+    records: &mut [P],
+    idx: usize,
+    n: usize,
+    mut groups: HashMap<RecordId, Vec<C>>,
+    distinct: usize,
+) -> Result<()> {
+    let stored = records.iter().filter(|r| stored_id(*r).is_some()).count();
+    if stored == distinct {
+        for r in records.iter_mut() {
+            let Some(id) = stored_id(r) else { continue };
+            let list = groups.remove(&id).unwrap_or_default();
+            put_many::<P, C>(r, idx, n, List::Own(list))?;
+        }
+        return Ok(());
+    }
+    let mut shared: HashMap<RecordId, Arc<Vec<C>>> =
+        groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+    for r in records.iter_mut() {
+        let Some(id) = stored_id(r) else { continue };
+        let list = shared.entry(id).or_default().clone();
+        put_many::<P, C>(r, idx, n, List::Shared(list))?;
+    }
+    Ok(())
 }
 
 fn stored_id<P: Model>(r: &P) -> Option<RecordId> {
