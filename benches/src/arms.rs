@@ -398,14 +398,7 @@ async fn cormo_setup(db: &cormo::Connection, rows: usize) {
             }
         })
         .collect();
-    let mut stored = Vec::with_capacity(rows);
-    for batch in users.chunks(500) {
-        stored.extend(
-            BenchUser::create_many(db, batch.to_vec())
-                .await
-                .expect("seed"),
-        );
-    }
+    let stored = seed(db, users).await;
     let posts: Vec<BenchPost> = stored
         .iter()
         .flat_map(|u| {
@@ -416,14 +409,7 @@ async fn cormo_setup(db: &cormo::Connection, rows: usize) {
             })
         })
         .collect();
-    let mut stored_posts = Vec::with_capacity(posts.len());
-    for batch in posts.chunks(500) {
-        stored_posts.extend(
-            BenchPost::create_many(db, batch.to_vec())
-                .await
-                .expect("seed posts"),
-        );
-    }
+    let stored_posts = seed(db, posts).await;
     let comments: Vec<BenchComment> = stored_posts
         .iter()
         .flat_map(|p| {
@@ -434,11 +420,16 @@ async fn cormo_setup(db: &cormo::Connection, rows: usize) {
             })
         })
         .collect();
-    for batch in comments.chunks(500) {
-        BenchComment::create_many(db, batch.to_vec())
-            .await
-            .expect("seed comments");
+    seed(db, comments).await;
+}
+
+/// Stores `records` in batches the slow MongoDB test server takes.
+async fn seed<M: Model + Clone>(db: &cormo::Connection, records: Vec<M>) -> Vec<M> {
+    let mut stored = Vec::with_capacity(records.len());
+    for batch in records.chunks(500) {
+        stored.extend(M::create_many(db, batch.to_vec()).await.expect("seed"));
     }
+    stored
 }
 
 /// The raw `mongodb` driver and cormo on one database.

@@ -358,68 +358,99 @@ fn assoc_methods(m: &Model, idx: usize, a: &Association) -> TokenStream {
                 }
             }
         }
-        Kind::HasOne => {
-            let doc = format!(
-                "The `{}` of this {model} (or `None`), loaded once and cached.",
-                a.name
-            );
-            let load = quote_spanned!(span=> ::cormo::__private::assoc::has_one::<Self, #target>(self, #idx, db).await);
-            let loaded_body = quote_spanned!(span=> ::cormo::__private::assoc::loaded_one::<Self, #target>(self, #idx));
-            let doc_loaded = loaded_one_doc(&a.name);
-            quote! {
-                #fk_helper
-                #[doc = #doc_const]
-                pub const #konst: ::cormo::__private::Rel<Self, #target> =
-                    ::cormo::__private::Rel::__new(#idx);
-                #[doc = #doc_loaded]
-                pub fn #loaded(&self) -> ::std::option::Option<::std::option::Option<&#target>> {
-                    #loaded_body
-                }
-                #[doc = #doc_loaded_as]
-                pub fn #loaded_as<T: ::cormo::Partial<Model = #target>>(&self) -> ::std::option::Option<::std::option::Option<&T>> {
-                    ::cormo::__private::assoc::loaded_one::<Self, T>(self, #idx)
-                }
-                #[doc = #doc]
-                pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
-                    #load
-                }
-                /// Queries the association again and replaces the cache.
-                pub async fn #reload(&mut self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
-                    ::cormo::__private::assoc::reset(self, #idx);
-                    #load
-                }
-            }
+        Kind::HasOne | Kind::BelongsTo => {
+            let (doc, load) = if a.kind == Kind::HasOne {
+                (
+                    format!(
+                        "The `{}` of this {model} (or `None`), loaded once and cached.",
+                        a.name
+                    ),
+                    quote_spanned!(span=> ::cormo::__private::assoc::has_one::<Self, #target>(self, #idx, db).await),
+                )
+            } else {
+                (
+                    format!(
+                        "The `{}` this {model} belongs to: `None` when `{}` is null or names no record. Cached.",
+                        a.name, a.foreign_key
+                    ),
+                    quote_spanned!(span=> ::cormo::__private::assoc::belongs_to::<Self, #target>(self, #idx, self.#helper(), db).await),
+                )
+            };
+            let one = One {
+                idx,
+                target,
+                span,
+                acc: &acc,
+                reload: &reload,
+                konst: &konst,
+                loaded: &loaded,
+                loaded_as: &loaded_as,
+                doc_const: &doc_const,
+                doc_loaded_as: &doc_loaded_as,
+            };
+            one.methods(&a.name, &doc, load, fk_helper)
         }
-        Kind::BelongsTo => {
-            let doc = format!(
-                "The `{}` this {model} belongs to: `None` when `{}` is null or names no record. Cached.",
-                a.name, a.foreign_key
-            );
-            let load = quote_spanned!(span=> ::cormo::__private::assoc::belongs_to::<Self, #target>(self, #idx, self.#helper(), db).await);
-            let loaded_body = quote_spanned!(span=> ::cormo::__private::assoc::loaded_one::<Self, #target>(self, #idx));
-            let doc_loaded = loaded_one_doc(&a.name);
-            quote! {
-                #fk_helper
-                #[doc = #doc_const]
-                pub const #konst: ::cormo::__private::Rel<Self, #target> =
-                    ::cormo::__private::Rel::__new(#idx);
-                #[doc = #doc_loaded]
-                pub fn #loaded(&self) -> ::std::option::Option<::std::option::Option<&#target>> {
-                    #loaded_body
-                }
-                #[doc = #doc_loaded_as]
-                pub fn #loaded_as<T: ::cormo::Partial<Model = #target>>(&self) -> ::std::option::Option<::std::option::Option<&T>> {
-                    ::cormo::__private::assoc::loaded_one::<Self, T>(self, #idx)
-                }
-                #[doc = #doc]
-                pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
-                    #load
-                }
-                /// Queries the association again and replaces the cache.
-                pub async fn #reload(&mut self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
-                    ::cormo::__private::assoc::reset(self, #idx);
-                    #load
-                }
+    }
+}
+
+/// What a has_one and a belongs_to generate alike (an optional record);
+/// only how the accessor loads differs.
+struct One<'a> {
+    idx: usize,
+    target: &'a syn::Path,
+    span: Span,
+    acc: &'a syn::Ident,
+    reload: &'a syn::Ident,
+    konst: &'a syn::Ident,
+    loaded: &'a syn::Ident,
+    loaded_as: &'a syn::Ident,
+    doc_const: &'a str,
+    doc_loaded_as: &'a str,
+}
+
+impl One<'_> {
+    fn methods(
+        &self,
+        name: &str,
+        doc: &str,
+        load: TokenStream,
+        fk_helper: TokenStream,
+    ) -> TokenStream {
+        let One {
+            idx,
+            target,
+            span,
+            acc,
+            reload,
+            konst,
+            loaded,
+            loaded_as,
+            doc_const,
+            doc_loaded_as,
+        } = self;
+        let loaded_body = quote_spanned!(*span=> ::cormo::__private::assoc::loaded_one::<Self, #target>(self, #idx));
+        let doc_loaded = loaded_one_doc(name);
+        quote! {
+            #fk_helper
+            #[doc = #doc_const]
+            pub const #konst: ::cormo::__private::Rel<Self, #target> =
+                ::cormo::__private::Rel::__new(#idx);
+            #[doc = #doc_loaded]
+            pub fn #loaded(&self) -> ::std::option::Option<::std::option::Option<&#target>> {
+                #loaded_body
+            }
+            #[doc = #doc_loaded_as]
+            pub fn #loaded_as<T: ::cormo::Partial<Model = #target>>(&self) -> ::std::option::Option<::std::option::Option<&T>> {
+                ::cormo::__private::assoc::loaded_one::<Self, T>(self, #idx)
+            }
+            #[doc = #doc]
+            pub async fn #acc(&self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
+                #load
+            }
+            /// Queries the association again and replaces the cache.
+            pub async fn #reload(&mut self, db: &impl ::cormo::Executor) -> ::cormo::Result<::std::option::Option<&#target>> {
+                ::cormo::__private::assoc::reset(self, #idx);
+                #load
             }
         }
     }
