@@ -176,9 +176,8 @@ impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, 
     fn load<'a>(&'a self, records: &'a mut [P], s: Session<'a>) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let a = decl::<P>(self.rel.idx)?;
-            let n = P::schema().associations.len();
             let own_key = match a.kind {
-                AssocKind::BelongsTo => Some(key_of::<P>(a.foreign_key)?),
+                AssocKind::BelongsTo => Some(KeyOf::Column(column_pos::<P>(a.foreign_key)?)),
                 AssocKind::HasMany | AssocKind::HasOne => None,
             };
             // The row's link to its record: the child's foreign key, read
@@ -187,7 +186,7 @@ impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, 
             let link_at = match own_key {
                 Some(_) => 0,
                 None => {
-                    columns.push(key_of::<C>(a.foreign_key)?.pos);
+                    columns.push(column_pos::<C>(a.foreign_key)?);
                     columns.len()
                 }
             };
@@ -221,51 +220,7 @@ impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, 
                     .collect::<Result<Vec<_>>>()?;
                 rows.append(&mut part);
             }
-            match (a.kind, own_key) {
-                (AssocKind::HasMany, _) => {
-                    let mut groups: HashMap<RecordId, Vec<T>> = HashMap::with_capacity(ids_len);
-                    for (link, t) in rows {
-                        groups.entry(link).or_default().push(t);
-                    }
-                    give_lists(records, self.rel.idx, n, groups, ids_len)?;
-                }
-                (AssocKind::HasOne, _) => {
-                    let mut by_parent: HashMap<RecordId, Arc<T>> = HashMap::new();
-                    for (link, t) in rows {
-                        if by_parent.insert(link, Arc::new(t)).is_some() {
-                            return Err(more_than_one::<P, C>(a, link));
-                        }
-                    }
-                    for r in records.iter_mut() {
-                        let Some(id) = stored_id(r) else { continue };
-                        r.cormo_id_mut().cache.put(
-                            self.rel.idx,
-                            n,
-                            One::<T> {
-                                loaded: OnceLock::from(by_parent.get(&id).cloned()),
-                            },
-                        )?;
-                    }
-                }
-                (AssocKind::BelongsTo, key) => {
-                    let by_id: HashMap<RecordId, Arc<T>> =
-                        rows.into_iter().map(|(id, t)| (id, Arc::new(t))).collect();
-                    for r in records.iter_mut() {
-                        let target = key
-                            .as_ref()
-                            .and_then(|k| k.get(r))
-                            .and_then(|k| by_id.get(&k).cloned());
-                        r.cormo_id_mut().cache.put(
-                            self.rel.idx,
-                            n,
-                            One::<T> {
-                                loaded: OnceLock::from(target),
-                            },
-                        )?;
-                    }
-                }
-            }
-            Ok(())
+            distribute::<P, C, T>(a, self.rel.idx, records, rows, own_key.as_ref(), ids_len)
         })
     }
 
@@ -352,19 +307,7 @@ trait Load<P>: Send + Sync {
 
 impl<P: Model, C: Model> Load<P> for Level<P, C> {
     fn load<'a>(&'a self, records: &'a mut [P], s: Session<'a>) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let a = decl::<P>(self.rel.idx)?;
-            match a.kind {
-                AssocKind::HasMany | AssocKind::HasOne => {
-                    let fk = key_of::<C>(a.foreign_key)?;
-                    load_children(self, a, fk, records, s).await
-                }
-                AssocKind::BelongsTo => {
-                    let fk = key_of::<P>(a.foreign_key)?;
-                    load_parents(self, fk, records, s).await
-                }
-            }
-        })
+        Box::pin(load_level(self, records, s))
     }
 
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -450,17 +393,19 @@ fn decl<P: Model>(idx: usize) -> Result<&'static crate::schema::AssocDef> {
         })
 }
 
-/// Reads a record's foreign key `column`, found once per level.
-struct KeyOf {
-    pos: usize,
+/// Where a row's link to its record is: a foreign-key column (found once
+/// per level, as a position in the schema), or the record's own id.
+enum KeyOf {
+    Column(usize),
+    Id,
 }
 
-fn key_of<M: Model>(column: &'static str) -> Result<KeyOf> {
+/// The position of a foreign-key column in `M`'s schema.
+fn column_pos<M: Model>(column: &'static str) -> Result<usize> {
     M::schema()
         .columns
         .iter()
         .position(|c| c.name == column)
-        .map(|pos| KeyOf { pos })
         .ok_or(Error::UnknownColumn {
             model: M::schema().name,
             column: column.to_owned(),
@@ -469,86 +414,101 @@ fn key_of<M: Model>(column: &'static str) -> Result<KeyOf> {
 
 impl KeyOf {
     fn get<M: Model>(&self, record: &M) -> Option<RecordId> {
-        match record.cormo_value(self.pos) {
+        let pos = match self {
+            KeyOf::Id => return record.cormo_id().get(),
+            KeyOf::Column(pos) => *pos,
+        };
+        match record.cormo_value(pos) {
             Value::Id(id) => Some(id),
             _ => None,
         }
     }
 }
 
-/// has_many / has_one: children whose foreign key is one of the records' ids.
-async fn load_children<P: Model, C: Model>(
+/// Reads a level of whole records: children whose foreign key is one of
+/// the records' ids (has_many / has_one), or the records the foreign keys
+/// name (belongs_to); nested levels load on them before they are handed
+/// out.
+async fn load_level<P: Model, C: Model>(
     level: &Level<P, C>,
-    a: &'static crate::schema::AssocDef,
-    fk: KeyOf,
     records: &mut [P],
     s: Session<'_>,
 ) -> Result<()> {
-    let ids: Vec<RecordId> = records.iter().filter_map(stored_id).collect();
-    let (children, ids_len) = if ids.is_empty() {
+    let a = decl::<P>(level.rel.idx)?;
+    let own_key = match a.kind {
+        AssocKind::BelongsTo => Some(KeyOf::Column(column_pos::<P>(a.foreign_key)?)),
+        AssocKind::HasMany | AssocKind::HasOne => None,
+    };
+    let (column, ids): (&'static str, Vec<RecordId>) = match &own_key {
+        Some(k) => ("id", records.iter().filter_map(|r| k.get(r)).collect()),
+        None => (
+            a.foreign_key,
+            records.iter().filter_map(stored_id).collect(),
+        ),
+    };
+    let (rows, distinct) = if ids.is_empty() {
         (Vec::new(), 0)
     } else {
-        rows_keyed_by(&level.query, a.foreign_key, ids, s).await?
+        rows_keyed_by(&level.query, column, ids, s).await?
     };
-    let n = P::schema().associations.len();
-    if a.kind == AssocKind::HasMany {
-        let mut groups: HashMap<RecordId, Vec<C>> = HashMap::with_capacity(ids_len);
-        for child in children {
-            if let Some(key) = fk.get(&child) {
-                groups.entry(key).or_default().push(child);
-            }
-        }
-        give_lists(records, level.rel.idx, n, groups, ids_len)?;
-    } else {
-        let mut by_parent: HashMap<RecordId, Arc<C>> = HashMap::new();
-        for child in children {
-            let Some(key) = fk.get(&child) else { continue };
-            if by_parent.insert(key, Arc::new(child)).is_some() {
-                return Err(more_than_one::<P, C>(a, key));
-            }
-        }
-        for r in records.iter_mut() {
-            let Some(id) = stored_id(r) else { continue };
-            r.cormo_id_mut().cache.put(
-                level.rel.idx,
-                n,
-                One::<C> {
-                    loaded: OnceLock::from(by_parent.get(&id).cloned()),
-                },
-            )?;
-        }
-    }
-    Ok(())
+    // Each row's link to its record: its foreign key, or its own id.
+    let link = match own_key {
+        Some(_) => KeyOf::Id,
+        None => KeyOf::Column(column_pos::<C>(a.foreign_key)?),
+    };
+    let rows: Vec<(RecordId, C)> = rows
+        .into_iter()
+        .filter_map(|c| Some((link.get(&c)?, c)))
+        .collect();
+    distribute::<P, C, C>(a, level.rel.idx, records, rows, own_key.as_ref(), distinct)
 }
 
-/// belongs_to: the records the foreign keys name; `None` for a null or
-/// dangling key.
-async fn load_parents<P: Model, C: Model>(
-    level: &Level<P, C>,
-    fk: KeyOf,
+/// Puts a level's rows, each with its link, into the records' caches:
+/// grouped per record for has_many, one per record for has_one (two is
+/// an [`Error::Integrity`]), by the record's key for belongs_to (`None`
+/// for a null or dangling key).
+fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
+    a: &'static crate::schema::AssocDef,
+    idx: usize,
     records: &mut [P],
-    s: Session<'_>,
+    rows: Vec<(RecordId, X)>,
+    own_key: Option<&KeyOf>,
+    distinct: usize,
 ) -> Result<()> {
-    let keys: Vec<RecordId> = records.iter().filter_map(|r| fk.get(r)).collect();
-    let targets = if keys.is_empty() {
-        Vec::new()
-    } else {
-        rows_keyed_by(&level.query, "id", keys, s).await?.0
-    };
-    let by_id: HashMap<RecordId, Arc<C>> = targets
-        .into_iter()
-        .filter_map(|t| Some((t.cormo_id().get()?, Arc::new(t))))
-        .collect();
     let n = P::schema().associations.len();
-    for r in records.iter_mut() {
-        let target = fk.get(r).and_then(|k| by_id.get(&k).cloned());
-        r.cormo_id_mut().cache.put(
-            level.rel.idx,
-            n,
-            One::<C> {
-                loaded: OnceLock::from(target),
-            },
-        )?;
+    let one = |target: Option<Arc<X>>| One::<X> {
+        loaded: OnceLock::from(target),
+    };
+    match (a.kind, own_key) {
+        (AssocKind::BelongsTo, Some(key)) => {
+            let by_id: HashMap<RecordId, Arc<X>> =
+                rows.into_iter().map(|(id, x)| (id, Arc::new(x))).collect();
+            for r in records.iter_mut() {
+                let target = key.get(r).and_then(|k| by_id.get(&k).cloned());
+                r.cormo_id_mut().cache.put(idx, n, one(target))?;
+            }
+        }
+        (AssocKind::HasOne, _) => {
+            let mut by_parent: HashMap<RecordId, Arc<X>> = HashMap::with_capacity(rows.len());
+            for (link, x) in rows {
+                if by_parent.insert(link, Arc::new(x)).is_some() {
+                    return Err(more_than_one::<P, C>(a, link));
+                }
+            }
+            for r in records.iter_mut() {
+                let Some(id) = stored_id(r) else { continue };
+                r.cormo_id_mut()
+                    .cache
+                    .put(idx, n, one(by_parent.get(&id).cloned()))?;
+            }
+        }
+        _ => {
+            let mut groups: HashMap<RecordId, Vec<X>> = HashMap::with_capacity(distinct);
+            for (link, x) in rows {
+                groups.entry(link).or_default().push(x);
+            }
+            give_lists(records, idx, n, groups, distinct)?;
+        }
     }
     Ok(())
 }

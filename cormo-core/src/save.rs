@@ -38,20 +38,34 @@ pub(crate) async fn row<M: Model>(record: &mut M, s: Session<'_>) -> Result<()> 
 /// all or nothing. On failure every record of the tree is as it was before
 /// (new, with the id it had), except that built children keep the
 /// foreign key they were given, which the next `save` sets again.
+///
+/// All or nothing needs a transaction: cormo's own, or the caller's, which
+/// a failure after the first row was written aborts (so it cannot commit
+/// half a tree, even when the error was one that leaves a transaction
+/// usable, such as a child's `Validation`). Without one (a backend with no
+/// transactions) the rows written before the failure stay, and so does
+/// their records' saved state: restoring it would make the next `save`
+/// insert them twice.
 pub(crate) async fn tree<M: Model>(record: &mut M, s: Session<'_>) -> Result<()> {
     let mut before: Vec<(Option<RecordId>, bool)> = Vec::new();
     record.cormo_visit_ids(&mut |id: &mut Id| before.push((id.get(), id.is_persisted())));
     let own = s.own_tx().await?;
+    let atomic = own.is_some() || s.tx.is_some();
     let inner = own.as_ref().map_or(s, |t| {
         crate::connection::Executor::session(t).with_timeout(s.timeout)
     });
+    let mut wrote = false;
     let out = async {
         row(record, inner).await?;
+        wrote = true;
         record.cormo_save_built(inner).await
     }
     .await;
+    if let (Err(e), None, Some(caller), true) = (&out, &own, s.tx, wrote) {
+        caller.abort(e);
+    }
     let out = finish(own, out).await;
-    if out.is_err() {
+    if out.is_err() && atomic {
         let mut saved = before.into_iter();
         record.cormo_visit_ids(&mut |id: &mut Id| {
             if let Some((value, persisted)) = saved.next() {

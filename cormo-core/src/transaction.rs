@@ -138,9 +138,14 @@ impl Level {
     /// Records a failed statement: the level is aborted.
     pub(crate) fn note<T>(&self, r: &Result<T>) {
         let Err(e) = r else { return };
-        if !aborts(e) {
-            return;
+        if aborts(e) {
+            self.abort(e);
         }
+    }
+
+    /// Aborts the level whatever the error: an operation that wrote part
+    /// of its work and then failed must not be committed half done.
+    pub(crate) fn abort(&self, e: &Error) {
         let mut frames = self.shared.frames();
         if let Some(f) = frames.get_mut(self.depth) {
             if f.id == self.id && f.aborted.is_none() {
@@ -368,5 +373,10 @@ impl<'a> TxRef<'a> {
     /// Records the outcome of a statement.
     pub(crate) fn note<T>(&self, r: &Result<T>) {
         self.0.note(r)
+    }
+
+    /// Aborts the caller's level (see `Level::abort`).
+    pub(crate) fn abort(&self, e: &Error) {
+        self.0.abort(e)
     }
 }

@@ -897,3 +897,28 @@ pub async fn a_new_record_shows_what_was_built_on_it(db: &Connection) {
     assert!(stored[0].id.is_persisted());
     assert_eq!(Post::query().count(db).await.unwrap(), 1);
 }
+
+/// Inside the caller's transaction, a tree that fails after its first row
+/// aborts that transaction, even for an error that leaves a transaction
+/// usable (a child's `Validation`): it cannot commit half a tree.
+pub async fn a_failed_tree_aborts_the_callers_transaction(db: &Connection) {
+    setup(db).await;
+    let tx = db.begin().await.unwrap();
+    let mut eve = User {
+        name: "Eve".into(),
+        ..Default::default()
+    };
+    eve.build_post(Post {
+        title: "x".repeat(300),
+        body: "b".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let err = eve.save(&tx).await.unwrap_err();
+    assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+    assert!(!eve.id.is_persisted());
+    let err = tx.commit().await.unwrap_err();
+    assert!(matches!(err, Error::TransactionAborted { .. }), "{err:?}");
+    assert_eq!(User::query().count(db).await.unwrap(), 0, "nothing stored");
+    assert_eq!(Post::query().count(db).await.unwrap(), 0);
+}

@@ -58,6 +58,7 @@ suite_tests! {
     eager::include_more_parents_than_one_statement_takes if LargeWrites,
     eager::saving_a_new_record_saves_what_was_built_on_it,
     eager::a_failed_built_child_stores_nothing if Transactions,
+    eager::a_failed_tree_aborts_the_callers_transaction if Transactions,
     eager::loaded_associations_serialize_on_request,
     eager::select_reads_a_partial_type,
     eager::include_levels_select_partial_types,
