@@ -49,6 +49,8 @@
 //! - The child declares its foreign-key field (`user_id: Option<RecordId>`,
 //!   or `RecordId` when required).
 
+pub use cormo_core::stmt::{self, GroupOrder, Having};
+pub use cormo_core::{avg, count, max, min, sum};
 pub use cormo_core::{max_date, min_date};
 pub use cormo_core::{
     Adapter, Assign, AssocDef, AssocKind, Capabilities, Col, ColumnDef, ColumnType, Cond,
@@ -56,6 +58,9 @@ pub use cormo_core::{
     Integrity, IsolationLevel, Level, Loaded, Model, ModelSchema, Order, Partial, Query, RecordId,
     Rel, Result, Selected, SelectedLevel, Stats, Transaction, Value, MAX_CHOSEN_ID, MAX_COND_DEPTH,
     MAX_COND_TERMS, MAX_ECHO_CHARS, MAX_IDS_PER_STATEMENT, MAX_STATEMENT_TIMEOUT, MAX_STRING_CHARS,
+};
+pub use cormo_core::{
+    Agg, AggItem, Aggregated, Aggregates, Count, GroupKey, Grouped, Ordered, Summable,
 };
 pub use cormo_derive::{Model, Partial};
 

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::id::RecordId;
 use crate::integrity::IntegrityRule;
 use crate::schema::ModelSchema;
+use crate::stmt::Aggregate;
 use crate::value::{RowReader, Value};
 
 /// What a backend can do. Core decides how to carry out an operation from
@@ -165,6 +166,17 @@ pub trait Adapter: Send + Sync + 'static {
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>>;
 
     async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64>;
+
+    /// Streams the groups of a grouped read into `sink`: the grouped
+    /// columns, then one value per [`Aggregate::outputs`] entry, typed as
+    /// [`AggExpr::output_type`](crate::stmt::AggExpr::output_type) says.
+    /// Core has checked `q` and resolved paging as for [`Adapter::select`].
+    async fn aggregate(
+        &self,
+        tx: Option<&TxSlot>,
+        q: &Aggregate<'_>,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()>;
 
     /// Applies `assigns` to matching rows; returns rows matched. Core
     /// resolves ordering and paging to ids first, so `q` has none.

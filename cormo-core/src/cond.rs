@@ -113,6 +113,17 @@ impl Cond {
         }
     }
 
+    /// The column a leaf names (`None` for `True`, `False`, `And`, `Or`, `Not`).
+    pub(crate) fn leaf_column(&self) -> Option<&'static str> {
+        match self {
+            Cond::Cmp { column, .. }
+            | Cond::In { column, .. }
+            | Cond::IsNull { column }
+            | Cond::Like { column, .. } => Some(column),
+            _ => None,
+        }
+    }
+
     /// `column IN values`; an empty list matches nothing.
     pub fn is_in(column: &'static str, values: Vec<Value>) -> Cond {
         if values.is_empty() {

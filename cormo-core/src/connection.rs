@@ -465,7 +465,7 @@ impl<'a> Session<'a> {
 
     /// Runs one adapter call. The database stops a statement at its limit;
     /// this only bounds the wait when the server does not answer at all.
-    async fn bounded<T>(
+    pub(crate) async fn bounded<T>(
         &self,
         kind: Op,
         op: impl std::future::Future<Output = Result<T>>,
@@ -480,12 +480,12 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn adapter(&self) -> &'a dyn Adapter {
+    pub(crate) fn adapter(&self) -> &'a dyn Adapter {
         self.conn.adapter()
     }
 
     /// The transaction slot, once the transaction is ready for a statement.
-    async fn slot(&self) -> Result<Option<&'a TxSlot>> {
+    pub(crate) async fn slot(&self) -> Result<Option<&'a TxSlot>> {
         match self.tx {
             None => Ok(None),
             Some(t) => t.enter(self.adapter()).await.map(Some),
@@ -493,7 +493,7 @@ impl<'a> Session<'a> {
     }
 
     /// Records a statement's outcome in the caller's transaction.
-    fn noted<T>(&self, r: Result<T>) -> Result<T> {
+    pub(crate) fn noted<T>(&self, r: Result<T>) -> Result<T> {
         if let Some(t) = self.tx {
             t.note(&r);
         }

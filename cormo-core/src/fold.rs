@@ -184,6 +184,11 @@ impl Folded {
         Folded { cond, order }
     }
 
+    /// The folded condition, when the query's mentions a folded column.
+    pub(crate) fn cond(&self) -> Option<&Cond> {
+        self.cond.as_ref()
+    }
+
     /// `q` with the folded condition and order.
     pub(crate) fn apply<'s>(&'s self, q: &Select<'s>) -> Select<'s> {
         Select {

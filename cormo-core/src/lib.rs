@@ -13,17 +13,20 @@ mod cond_json;
 mod connection;
 mod error;
 pub mod fold;
+mod group;
 mod id;
 mod include;
 mod increment;
 pub mod integrity;
 mod model;
+mod ops;
 mod partial;
 mod query;
 mod save;
 mod schema;
 mod serialize;
 mod stats;
+pub mod stmt;
 mod transaction;
 mod validate;
 mod value;
@@ -33,6 +36,10 @@ pub use cond::{Assign, CmpOp, Col, Cond, Dir, LikeKind, Order};
 pub use cond_deep::MAX_COND_DEPTH;
 pub use connection::{ConnectOptions, Connection, Executor, Session, MAX_STATEMENT_TIMEOUT};
 pub use error::{BoxError, Error, Result, MAX_ECHO_CHARS};
+pub use group::{
+    avg, count, max, min, sum, Agg, AggItem, Aggregated, Aggregates, Count, GroupKey, Grouped,
+    Ordered, Summable,
+};
 pub use id::{Id, RecordId, MAX_CHOSEN_ID};
 pub use include::{Include, Level, Rel, SelectedLevel, MAX_IDS_PER_STATEMENT};
 pub use model::{BoxFuture, IdArg, Model};

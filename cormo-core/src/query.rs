@@ -59,6 +59,13 @@ impl<M> std::fmt::Debug for Query<M> {
     }
 }
 
+/// See [`Query::parts`].
+pub(crate) struct QueryParts<'q> {
+    pub(crate) cond: &'q Cond,
+    pub(crate) timeout: Option<std::time::Duration>,
+    pub(crate) has_record_paging: bool,
+}
+
 impl<M: Model> Default for Query<M> {
     fn default() -> Self {
         Self::new()
@@ -163,6 +170,18 @@ impl<M: Model> Query<M> {
             && self.order == other.order
             && self.limit == other.limit
             && self.skip == other.skip
+    }
+
+    /// What a grouped read takes from the query it was built on.
+    pub(crate) fn parts(&self) -> QueryParts<'_> {
+        QueryParts {
+            cond: &self.cond,
+            timeout: self.timeout,
+            has_record_paging: !self.order.is_empty()
+                || self.limit.is_some()
+                || self.skip.is_some()
+                || !self.includes.is_empty(),
+        }
     }
 
     /// The condition built so far.

@@ -92,11 +92,35 @@ pub struct DocReader<'a> {
     pub schema: &'static ModelSchema,
     /// The columns read, as positions in `schema.columns` (`None`: all).
     pub columns: Option<&'a [usize]>,
+    /// Instead of columns: the top-level fields of a computed row (a
+    /// grouped read's), with the names errors give them.
+    pub named: Option<&'a [Named]>,
+}
+
+/// A field of a computed row, and what errors call it.
+pub struct Named {
+    /// The document field.
+    pub field: String,
+    /// The column or aggregate it holds, for messages.
+    pub label: String,
 }
 
 impl DocReader<'_> {
     fn raw(&self, idx: usize) -> Result<Option<RawBsonRef<'_>>> {
-        let name = if idx == 0 {
+        let name = if let Some(named) = self.named {
+            match named.get(idx) {
+                Some(n) => n.field.as_str(),
+                None => {
+                    return Err(Error::Driver {
+                        message: format!(
+                            "a grouped read of {} has no column #{idx}",
+                            self.schema.name
+                        ),
+                        source: None,
+                    })
+                }
+            }
+        } else if idx == 0 {
             "_id"
         } else {
             let pos = match self.columns {
@@ -121,7 +145,9 @@ impl DocReader<'_> {
     }
 
     fn mismatch<T>(&self, idx: usize, want: &str, got: RawBsonRef<'_>) -> Result<T> {
-        let column = if idx == 0 {
+        let column = if let Some(n) = self.named.and_then(|n| n.get(idx)) {
+            n.label.as_str()
+        } else if idx == 0 {
             "id"
         } else {
             self.schema.columns.get(idx - 1).map_or("?", |c| c.name)

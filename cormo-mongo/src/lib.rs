@@ -5,6 +5,7 @@
 //! out the rules, inside a transaction whenever the deployment has them
 //! (replica sets and sharded clusters).
 
+mod aggregate;
 mod convert;
 mod errors;
 mod filter;
@@ -368,6 +369,7 @@ impl Adapter for MongoAdapter {
                         doc: cursor.current(),
                         schema: q.schema,
                         columns: q.columns,
+                        named: None,
                     })?;
                 }
             }
@@ -386,6 +388,7 @@ impl Adapter for MongoAdapter {
                         doc: cursor.current(),
                         schema: q.schema,
                         columns: q.columns,
+                        named: None,
                     })?;
                 }
             }
@@ -404,6 +407,16 @@ impl Adapter for MongoAdapter {
         // Fetching whole documents keeps one code path; the id is column 0.
         self.select(tx, q, &mut sink).await?;
         Ok(out)
+    }
+
+    async fn aggregate(
+        &self,
+        tx: Option<&TxSlot>,
+        q: &cormo_core::stmt::Aggregate<'_>,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let limit = q.timeout.or(self.statement_timeout);
+        aggregate::run(self.coll(q.schema), tx, q, sink, limit).await
     }
 
     async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {

@@ -8,6 +8,7 @@
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod enabled {
     pub mod adapter;
+    pub mod aggregate;
     pub mod backend;
     pub mod ddl;
     pub mod dialect;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
+use cormo_core::stmt::Aggregate;
 use cormo_core::{
     Adapter, Assign, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
     RowSink, Select, TxIntent, TxSlot, Value,
@@ -458,6 +459,16 @@ where
         self.fetch(tx, Some(q.schema), sql, &mut sink, q.timeout)
             .await?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn aggregate(
+        &self,
+        tx: Option<&TxSlot>,
+        q: &Aggregate<'_>,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let sql = crate::enabled::aggregate::render(B::DIALECT, q)?;
+        self.fetch(tx, Some(q.schema), sql, sink, q.timeout).await
     }
 
     async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {

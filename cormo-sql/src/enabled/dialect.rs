@@ -1,6 +1,7 @@
 //! What differs between the SQL dialects: quoting, placeholders, types,
 //! paging. Everything else renders the same.
 
+use cormo_core::stmt::AggFunc;
 use cormo_core::ColumnType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +102,29 @@ impl Dialect {
     /// Whether `INSERT ... RETURNING id` is available.
     pub fn returning(self) -> bool {
         self != Dialect::Mysql
+    }
+
+    /// An aggregate call, cast where the dialect's own result type is not
+    /// the one cormo promises (`AggExpr::output_type`): PostgreSQL and
+    /// MySQL sum integers into NUMERIC / DECIMAL and average into them too.
+    /// Returns the text before and after the column.
+    pub fn aggregate(
+        self,
+        func: AggFunc,
+        input: Option<ColumnType>,
+    ) -> (&'static str, &'static str) {
+        let int = matches!(input, Some(ColumnType::Integer | ColumnType::BigInteger));
+        match (self, func) {
+            (_, AggFunc::Count) => ("COUNT(", ")"),
+            (Dialect::Postgres, AggFunc::Sum) if int => ("CAST(SUM(", ") AS BIGINT)"),
+            (Dialect::Mysql, AggFunc::Sum) if int => ("CAST(SUM(", ") AS SIGNED)"),
+            (_, AggFunc::Sum) => ("SUM(", ")"),
+            (Dialect::Postgres, AggFunc::Avg) => ("CAST(AVG(", ") AS DOUBLE PRECISION)"),
+            (Dialect::Mysql, AggFunc::Avg) => ("CAST(AVG(", ") AS DOUBLE)"),
+            (Dialect::Sqlite, AggFunc::Avg) => ("AVG(", ")"),
+            (_, AggFunc::Min) => ("MIN(", ")"),
+            (_, AggFunc::Max) => ("MAX(", ")"),
+        }
     }
 
     /// LIMIT / OFFSET, including an offset without a limit.

@@ -162,7 +162,12 @@ impl Sql {
     /// Renders a condition. Inside a NOT, comparisons are wrapped in
     /// `COALESCE(…, FALSE)` so NULL columns count as "not matching" and the
     /// negation includes them (CORMO's `$not`), uniformly across dialects.
-    fn cond(&mut self, schema: &'static ModelSchema, cond: &Cond, in_not: bool) -> Result<()> {
+    pub(crate) fn cond(
+        &mut self,
+        schema: &'static ModelSchema,
+        cond: &Cond,
+        in_not: bool,
+    ) -> Result<()> {
         match cond {
             Cond::True => {
                 self.push("1 = 1");
@@ -190,14 +195,7 @@ impl Sql {
             Cond::Cmp { column, op, value } => {
                 Self::check_column(schema, column)?;
                 self.leaf(in_not, |s| {
-                    s.ident(column).push(match op {
-                        CmpOp::Eq => " = ",
-                        CmpOp::Ne => " <> ",
-                        CmpOp::Gt => " > ",
-                        CmpOp::Gte => " >= ",
-                        CmpOp::Lt => " < ",
-                        CmpOp::Lte => " <= ",
-                    });
+                    s.ident(column).push(comparison(*op));
                     s.param(value.clone());
                 });
             }
@@ -312,7 +310,7 @@ impl Sql {
         }
     }
 
-    fn leaf(&mut self, in_not: bool, f: impl FnOnce(&mut Self)) {
+    pub(crate) fn leaf(&mut self, in_not: bool, f: impl FnOnce(&mut Self)) {
         if in_not {
             self.push("COALESCE(");
             f(self);
@@ -350,6 +348,18 @@ impl Sql {
         }
         self.dialect.paging(&mut self.text, q.limit, q.skip);
         Ok(())
+    }
+}
+
+/// The operator of a comparison, with spaces around it.
+pub(crate) fn comparison(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Eq => " = ",
+        CmpOp::Ne => " <> ",
+        CmpOp::Gt => " > ",
+        CmpOp::Gte => " >= ",
+        CmpOp::Lt => " < ",
+        CmpOp::Lte => " <= ",
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod backend_specific;
 pub mod dynamic;
 pub mod eager;
+pub mod grouping;
 pub mod harness;
 pub mod integrity;
 pub mod models;
@@ -65,6 +66,12 @@ suite_tests! {
     eager::loading_again_replaces_a_partial_load,
     eager::including_an_association_twice_merges_it,
     eager::a_new_record_shows_what_was_built_on_it,
+    grouping::group_by_one_column_with_every_aggregate,
+    grouping::group_by_several_columns_keeps_a_null_group,
+    grouping::having_and_ordering_by_aggregates,
+    grouping::aggregate_without_groups_is_one_group,
+    grouping::grouped_reads_refuse_bad_input,
+    grouping::grouped_read_in_a_transaction_sees_its_writes if Transactions,
     records::create_find_save_destroy,
     records::build_then_save_inserts_once,
     records::caller_chosen_id_is_inserted,

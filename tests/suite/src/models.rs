@@ -346,3 +346,18 @@ pub struct PostTitle {
 pub struct ComputerBrand {
     pub brand: String,
 }
+
+// --- grouped reads ---
+
+/// A sale, for grouping and aggregates.
+#[derive(Model, Debug, Default, Clone)]
+pub struct Sale {
+    pub id: Id,
+    pub region: String,
+    pub customer: Option<String>,
+    pub qty: i32,
+    pub price: f64,
+    pub discount: Option<i64>,
+    pub at: Option<DateTime<Utc>>,
+    pub paid: bool,
+}

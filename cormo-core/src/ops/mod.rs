@@ -1,0 +1,5 @@
+//! Operations that run through the session pipeline, one file each:
+//! check the statement against the schema, then hand it to the adapter
+//! inside the caller's transaction (see [`Session`](crate::Session)).
+
+pub(crate) mod aggregate;

@@ -1,0 +1,9 @@
+//! Statements as plain data: what a backend is asked to run, with every
+//! identifier taken from the schema and every value a [`Value`](crate::Value)
+//! to bind. Core builds and checks them; adapters serialize them (cormo-sql
+//! to SQL text, cormo-mongo to aggregation pipelines) and never see user
+//! input any other way.
+
+mod aggregate;
+
+pub use aggregate::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
