@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::id::RecordId;
 use crate::integrity::IntegrityRule;
 use crate::schema::ModelSchema;
-use crate::stmt::Aggregate;
+use crate::stmt::{Aggregate, Upsert};
 use crate::value::{RowReader, Value};
 
 /// What a backend can do. Core decides how to carry out an operation from
@@ -34,6 +34,11 @@ pub struct Capabilities {
     /// multi-row `INSERT`). `None` where a batch is not atomic (MongoDB's
     /// `insertMany` keeps the documents before a failing one).
     pub atomic_insert_values: Option<usize>,
+    /// An upsert conflicts on the key it names only. False where any
+    /// unique index of the table turns the insert into an update (MySQL's
+    /// `ON DUPLICATE KEY`): core then refuses upserts on tables with more
+    /// than one unique index, which would behave differently there.
+    pub upsert_picks_key: bool,
 }
 
 /// Transaction isolation levels (CORMO's four).
@@ -144,6 +149,10 @@ pub trait Adapter: Send + Sync + 'static {
         schema: &'static ModelSchema,
         rows: &[Vec<Value>],
     ) -> Result<Vec<RecordId>>;
+
+    /// Inserts a row or updates the one with the same key (see
+    /// [`Upsert`]); returns its id.
+    async fn upsert(&self, tx: Option<&TxSlot>, q: &Upsert<'_>) -> Result<RecordId>;
 
     /// Writes every column of the row with `id`; returns rows matched.
     async fn update_by_id(

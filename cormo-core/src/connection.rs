@@ -381,30 +381,6 @@ fn drop_order(
     out
 }
 
-/// Runs a multi-step operation all-or-nothing: inside the caller's
-/// transaction, or one of our own (retried on a write conflict, since
-/// nobody else can retry it), or directly where the backend has none.
-macro_rules! atomically {
-    ($session:expr, |$s:ident| $body:block) => {{
-        let mut attempt = 0;
-        loop {
-            let own = $session.own_tx().await?;
-            let ours = own.is_some();
-            let $s = own
-                .as_ref()
-                .map_or(*$session, |t| t.session().with_timeout($session.timeout));
-            let out = async { $body }.await;
-            match finish(own, out).await {
-                Err(Error::Conflict { .. }) if ours && attempt < MAX_RETRIES => attempt += 1,
-                done => break done,
-            }
-        }
-    }};
-}
-
-/// How often an internal transaction is retried after a conflict.
-const MAX_RETRIES: u32 = 3;
-
 /// Paging as every backend can take it, or `None` when the answer is
 /// certainly empty: `limit(0)` selects nothing (MongoDB would read it as
 /// "no limit"), a limit past `i64::MAX` is no limit, and nothing is left
@@ -732,7 +708,7 @@ impl<'a> Session<'a> {
         self.noted(r)
     }
 
-    fn checks_parents(&self) -> bool {
+    pub(crate) fn checks_parents(&self) -> bool {
         self.emulates_integrity() && self.conn.inner.check_foreign_keys
     }
 

@@ -4,6 +4,8 @@
 //!
 //! Users depend on the `cormo` crate, which re-exports what they need.
 
+#[macro_use]
+mod atomic;
 mod adapter;
 pub mod assoc;
 mod cache;
@@ -43,6 +45,7 @@ pub use group::{
 pub use id::{Id, RecordId, MAX_CHOSEN_ID};
 pub use include::{Include, Level, Rel, SelectedLevel, MAX_IDS_PER_STATEMENT};
 pub use model::{BoxFuture, IdArg, Model};
+pub use ops::upsert::UpsertOptions;
 pub use partial::{positions as partial_positions, Partial};
 pub use query::{Query, Selected};
 pub use schema::{

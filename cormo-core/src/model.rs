@@ -123,6 +123,29 @@ pub trait Model: Sized + Send + Sync + 'static {
         }
     }
 
+    /// Inserts `data`, or, when a stored record has the same value of the
+    /// model's unique key, updates that record with `data`'s columns
+    /// (CORMO's `upsert`). Returns `data` saved, with the id of the record
+    /// inserted or updated. `data` must be new (no id).
+    ///
+    /// A `None` field with a `#[cormo(default = ...)]` is written as the
+    /// default on insert and left alone on update. A model with no unique
+    /// column or index is [`Error::Validation`]; one with several needs
+    /// [`UpsertOptions::on`](crate::UpsertOptions::on) (see [`Model::upsert_with`]).
+    fn upsert(db: &impl Executor, data: Self) -> impl Future<Output = Result<Self>> + Send {
+        async move { crate::ops::upsert::run(db, data, &crate::ops::upsert::UpsertOptions::new()).await }
+    }
+
+    /// [`upsert`](Model::upsert) with options: the key, and columns an
+    /// update leaves alone.
+    fn upsert_with(
+        db: &impl Executor,
+        data: Self,
+        opts: crate::ops::upsert::UpsertOptions<Self>,
+    ) -> impl Future<Output = Result<Self>> + Send {
+        async move { crate::ops::upsert::run(db, data, &opts).await }
+    }
+
     /// Inserts many new records in few statements (one per chunk of rows),
     /// all or nothing, and returns them saved. Records that carry a
     /// caller-chosen id, or are already stored, are [`Error::Validation`]:

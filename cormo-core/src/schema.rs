@@ -189,7 +189,7 @@ impl ModelSchema {
 
     /// Where an index over `column` really goes: its shadow when it is
     /// case-insensitive.
-    fn indexed(&self, column: &'static str) -> &'static str {
+    pub(crate) fn indexed(&self, column: &'static str) -> &'static str {
         match self.column(column).map(|c| c.fold) {
             Some(Fold::CaseInsensitive { shadow }) => shadow,
             _ => column,

@@ -15,6 +15,7 @@ mod fuzz_tests;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod upsert;
 mod writes;
 
 use std::any::Any;
@@ -71,6 +72,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
             },
             datetime_precision: 3,
             atomic_insert_values: None,
+            upsert_picks_key: true,
         },
         statement_timeout: opts.effective_statement_timeout(),
     };
@@ -296,6 +298,14 @@ impl Adapter for MongoAdapter {
         let coll = self.coll(schema);
         with_session!(tx, coll.insert_many(docs)).map_err(|e| errors::map(e, Some(schema)))?;
         Ok(ids.into_iter().map(record_id).collect())
+    }
+
+    async fn upsert(
+        &self,
+        tx: Option<&TxSlot>,
+        q: &cormo_core::stmt::Upsert<'_>,
+    ) -> Result<RecordId> {
+        upsert::run(self.coll(q.schema), tx, q, self.statement_timeout).await
     }
 
     async fn update_by_id(

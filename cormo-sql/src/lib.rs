@@ -20,6 +20,7 @@ mod enabled {
     pub mod pool;
     pub mod render;
     pub mod timeout;
+    pub mod upsert;
 }
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use enabled::dialect;

@@ -155,6 +155,7 @@ impl Backend for MySqlBackend {
             savepoints: true,
             datetime_precision: 6,
             atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
+            upsert_picks_key: false,
             isolation_levels: ALL_ISOLATION_LEVELS,
         }
     }

@@ -192,6 +192,7 @@ impl Backend for PgBackend {
             savepoints: true,
             datetime_precision: 6,
             atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
+            upsert_picks_key: true,
             isolation_levels: ALL_ISOLATION_LEVELS,
         }
     }

@@ -149,6 +149,7 @@ impl Backend for SqliteBackend {
             savepoints: true,
             datetime_precision: 6,
             atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
+            upsert_picks_key: true,
             isolation_levels: &[IsolationLevel::Serializable],
         }
     }

@@ -3,3 +3,4 @@
 //! inside the caller's transaction (see [`Session`](crate::Session)).
 
 pub(crate) mod aggregate;
+pub(crate) mod upsert;

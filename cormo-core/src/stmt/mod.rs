@@ -5,5 +5,7 @@
 //! input any other way.
 
 mod aggregate;
+mod upsert;
 
 pub use aggregate::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
+pub use upsert::Upsert;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
-use cormo_core::stmt::Aggregate;
+use cormo_core::stmt::{Aggregate, Upsert};
 use cormo_core::{
     Adapter, Assign, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
     RowSink, Select, TxIntent, TxSlot, Value,
@@ -240,6 +240,27 @@ where
         Ok(out)
     }
 
+    /// Runs a write that returns the row's id (`RETURNING id`) on `c`.
+    async fn returned_id(
+        &self,
+        tx: Option<&TxSlot>,
+        c: &mut Conn<'_, B::DB>,
+        schema: &'static ModelSchema,
+        sql: Sql,
+    ) -> Result<Option<RecordId>> {
+        let mut id = None;
+        let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+            id = row.get_id(0)?;
+            Ok(())
+        };
+        let limit = self.limit(tx, None)?;
+        let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
+        let r = timeout::fetch::<B>(c.get()?, sql, &mut sink, &map, limit).await;
+        c.done(&r);
+        r?;
+        Ok(id)
+    }
+
     async fn run_ddl(&self, sql: Sql, schema: &'static ModelSchema) -> Result<()> {
         self.exec(None, Some(schema), Op::Schema, sql, None)
             .await
@@ -327,17 +348,10 @@ where
         let given = id.map(int_id).transpose()?;
         let sql = render::insert(B::DIALECT, schema, given, values);
         if B::DIALECT.returning() {
-            let mut new_id = None;
-            let mut sink = |row: &mut dyn RowReader| -> Result<()> {
-                new_id = row.get_id(0)?;
-                Ok(())
-            };
-            let limit = self.limit(tx, None)?;
             let mut c = self.conn(tx).await?;
+            let new_id = self.returned_id(tx, &mut c, schema, sql).await?;
+            let limit = self.limit(tx, None)?;
             let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
-            let r = timeout::fetch::<B>(c.get()?, sql, &mut sink, &map, limit).await;
-            c.done(&r);
-            r?;
             if given.is_some() && B::DIALECT == crate::enabled::dialect::Dialect::Postgres {
                 // A caller-chosen id does not advance the sequence; move it
                 // past the id so later inserts do not collide with it.
@@ -421,6 +435,24 @@ where
             ids.extend(got.into_iter().map(RecordId::Int));
         }
         Ok(ids)
+    }
+
+    async fn upsert(&self, tx: Option<&TxSlot>, q: &Upsert<'_>) -> Result<RecordId> {
+        let sql = crate::enabled::upsert::render(B::DIALECT, q);
+        let schema = q.schema;
+        let no_id = || Error::Driver {
+            message: format!("upsert into {} returned no id", schema.table),
+            source: None,
+        };
+        if B::DIALECT.returning() {
+            let mut c = self.conn(tx).await?;
+            return self
+                .returned_id(tx, &mut c, schema, sql)
+                .await?
+                .ok_or_else(no_id);
+        }
+        let done = self.exec(tx, Some(schema), Op::Write, sql, None).await?;
+        done.last_id.map(RecordId::Int).ok_or_else(no_id)
     }
 
     async fn update_by_id(

@@ -21,6 +21,7 @@ pub mod reliability;
 mod runner;
 pub mod seed;
 pub mod transactions;
+pub mod upsert;
 
 pub use runner::{run, Factory, Requires, SuiteTest};
 
@@ -72,6 +73,11 @@ suite_tests! {
     grouping::aggregate_without_groups_is_one_group,
     grouping::grouped_reads_refuse_bad_input,
     grouping::grouped_read_in_a_transaction_sees_its_writes if Transactions,
+    upsert::upsert_inserts_then_updates_by_the_unique_key,
+    upsert::upsert_on_a_two_column_key_checks_foreign_keys,
+    upsert::upsert_refuses_what_it_cannot_do,
+    upsert::upsert_by_a_case_insensitive_key,
+    upsert::upsert_in_a_rolled_back_transaction_stores_nothing if Transactions,
     records::create_find_save_destroy,
     records::build_then_save_inserts_once,
     records::caller_chosen_id_is_inserted,

@@ -361,3 +361,47 @@ pub struct Sale {
     pub at: Option<DateTime<Utc>>,
     pub paid: bool,
 }
+
+// --- upsert ---
+
+/// One unique key, a default, and a column upserts leave alone.
+#[derive(Model, Debug, Default, Clone)]
+pub struct Member {
+    pub id: Id,
+    #[cormo(unique)]
+    pub email: String,
+    pub name: String,
+    pub visits: i32,
+    pub joined: Option<DateTime<Utc>>,
+    #[cormo(default = "new")]
+    pub tier: Option<String>,
+}
+
+/// The parent of seats.
+#[derive(Model, Debug, Default)]
+#[has_many(Seat, integrity = "delete")]
+pub struct Venue {
+    pub id: Id,
+    pub name: String,
+}
+
+/// A two-column unique key and a foreign key.
+#[derive(Model, Debug, Default, Clone)]
+#[belongs_to(Venue)]
+#[index(fields = "venue_id, slot", unique)]
+pub struct Seat {
+    pub id: Id,
+    pub venue_id: Option<RecordId>,
+    pub slot: i32,
+    pub label: String,
+}
+
+/// Two unique keys.
+#[derive(Model, Debug, Default, Clone)]
+pub struct Handle {
+    pub id: Id,
+    #[cormo(unique)]
+    pub email: String,
+    #[cormo(unique)]
+    pub nick: String,
+}
