@@ -39,6 +39,9 @@ pub struct Capabilities {
     /// `ON DUPLICATE KEY`): core then refuses upserts on tables with more
     /// than one unique index, which would behave differently there.
     pub upsert_picks_key: bool,
+    /// Ids are ObjectIds (`RecordId::Object`), not integers. A condition
+    /// on an id of the other kind matches no record, decided in core.
+    pub object_ids: bool,
 }
 
 /// Transaction isolation levels (CORMO's four).

@@ -54,6 +54,22 @@ pub enum Cond {
         /// The literal text to find; adapters escape wildcards.
         text: String,
     },
+    /// `column op other`: two columns of one row compared (CORMO's `$ceq`,
+    /// `$cgt`, …). A NULL on either side matches no comparison.
+    ColCmp {
+        column: &'static str,
+        op: CmpOp,
+        other: &'static str,
+    },
+    /// The column's text matches a regular expression (the syntax every
+    /// backend shares: what Rust's `regex` crate accepts, without
+    /// look-around or back-references, which it refuses).
+    Regex {
+        column: &'static str,
+        pattern: String,
+        /// Letters match either case (`/re/i`).
+        case_insensitive: bool,
+    },
     And(Vec<Cond>),
     Or(Vec<Cond>),
     /// Two-valued negation: rows where the inner condition is not true,
@@ -119,7 +135,9 @@ impl Cond {
             Cond::Cmp { column, .. }
             | Cond::In { column, .. }
             | Cond::IsNull { column }
-            | Cond::Like { column, .. } => Some(column),
+            | Cond::Like { column, .. }
+            | Cond::ColCmp { column, .. }
+            | Cond::Regex { column, .. } => Some(column),
             _ => None,
         }
     }
@@ -265,6 +283,39 @@ impl<M, T: FieldType> Col<M, T> {
         self.cmp(CmpOp::Lte, v)
     }
 
+    fn col_cmp<U: FieldType<Inner = T::Inner>>(self, op: CmpOp, other: Col<M, U>) -> Cond {
+        Cond::ColCmp {
+            column: self.name,
+            op,
+            other: other.name,
+        }
+    }
+    /// `= other`, another column of the same row (CORMO's `$ceq`); NULL
+    /// on either side does not match.
+    pub fn eq_col<U: FieldType<Inner = T::Inner>>(self, other: Col<M, U>) -> Cond {
+        self.col_cmp(CmpOp::Eq, other)
+    }
+    /// `<> other` (`$cne`)
+    pub fn ne_col<U: FieldType<Inner = T::Inner>>(self, other: Col<M, U>) -> Cond {
+        self.col_cmp(CmpOp::Ne, other)
+    }
+    /// `> other` (`$cgt`)
+    pub fn gt_col<U: FieldType<Inner = T::Inner>>(self, other: Col<M, U>) -> Cond {
+        self.col_cmp(CmpOp::Gt, other)
+    }
+    /// `>= other` (`$cgte`)
+    pub fn gte_col<U: FieldType<Inner = T::Inner>>(self, other: Col<M, U>) -> Cond {
+        self.col_cmp(CmpOp::Gte, other)
+    }
+    /// `< other` (`$clt`)
+    pub fn lt_col<U: FieldType<Inner = T::Inner>>(self, other: Col<M, U>) -> Cond {
+        self.col_cmp(CmpOp::Lt, other)
+    }
+    /// `<= other` (`$clte`)
+    pub fn lte_col<U: FieldType<Inner = T::Inner>>(self, other: Col<M, U>) -> Cond {
+        self.col_cmp(CmpOp::Lte, other)
+    }
+
     /// `IN (...)`; an empty list matches nothing.
     pub fn is_in<V: IntoField<T::Inner>>(self, vs: impl IntoIterator<Item = V>) -> Cond {
         let values = vs
@@ -341,6 +392,37 @@ impl<M, T: FieldType<Inner = String>> Col<M, T> {
     /// Ends with `text`, case-insensitively.
     pub fn ends_with(self, text: &str) -> Cond {
         self.like(LikeKind::EndsWith, text)
+    }
+    /// Contains any of `texts`, case-insensitively (CORMO's `$contains`
+    /// with a list); an empty list matches nothing.
+    pub fn contains_any<S: AsRef<str>>(self, texts: impl IntoIterator<Item = S>) -> Cond {
+        let parts: Vec<Cond> = texts
+            .into_iter()
+            .map(|t| self.like(LikeKind::Contains, t.as_ref()))
+            .collect();
+        match parts.len() {
+            0 => Cond::False,
+            1 => parts.into_iter().next().unwrap_or(Cond::False),
+            _ => Cond::Or(parts),
+        }
+    }
+    /// Matches the regular expression `pattern`, case-sensitively. The
+    /// pattern is checked when the query runs: one no backend would read
+    /// the same way is an [`Error::Validation`](crate::Error::Validation).
+    pub fn matches(self, pattern: &str) -> Cond {
+        Cond::Regex {
+            column: self.name,
+            pattern: pattern.to_owned(),
+            case_insensitive: false,
+        }
+    }
+    /// Matches `pattern` with letters of either case (`/re/i`).
+    pub fn matches_ignore_case(self, pattern: &str) -> Cond {
+        Cond::Regex {
+            column: self.name,
+            pattern: pattern.to_owned(),
+            case_insensitive: true,
+        }
     }
 }
 

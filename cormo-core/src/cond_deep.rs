@@ -68,6 +68,20 @@ impl Cond {
                 kind: *kind,
                 text: text.clone(),
             },
+            Cond::ColCmp { column, op, other } => Cond::ColCmp {
+                column,
+                op: *op,
+                other,
+            },
+            Cond::Regex {
+                column,
+                pattern,
+                case_insensitive,
+            } => Cond::Regex {
+                column,
+                pattern: pattern.clone(),
+                case_insensitive: *case_insensitive,
+            },
             Cond::And(_) | Cond::Or(_) | Cond::Not(_) => return None,
         })
     }
@@ -187,6 +201,30 @@ impl PartialEq for Cond {
                         text: t2,
                     },
                 ) if c1 == c2 && k1 == k2 && t1 == t2 => {}
+                (
+                    Cond::ColCmp {
+                        column: c1,
+                        op: o1,
+                        other: x1,
+                    },
+                    Cond::ColCmp {
+                        column: c2,
+                        op: o2,
+                        other: x2,
+                    },
+                ) if c1 == c2 && o1 == o2 && x1 == x2 => {}
+                (
+                    Cond::Regex {
+                        column: c1,
+                        pattern: p1,
+                        case_insensitive: i1,
+                    },
+                    Cond::Regex {
+                        column: c2,
+                        pattern: p2,
+                        case_insensitive: i2,
+                    },
+                ) if c1 == c2 && p1 == p2 && i1 == i2 => {}
                 _ => return false,
             }
         }
@@ -214,6 +252,16 @@ fn debug(c: &Cond, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
         Cond::In { column, values } => write!(f, "In({column}, {} values)", values.len()),
         Cond::IsNull { column } => write!(f, "IsNull({column})"),
         Cond::Like { column, kind, text } => write!(f, "Like({column} {kind:?} {text:?})"),
+        Cond::ColCmp { column, op, other } => write!(f, "ColCmp({column} {op:?} {other})"),
+        Cond::Regex {
+            column,
+            pattern,
+            case_insensitive,
+        } => write!(
+            f,
+            "Regex({column} /{pattern}/{})",
+            if *case_insensitive { "i" } else { "" }
+        ),
         Cond::And(list) | Cond::Or(list) => {
             f.write_str(if matches!(c, Cond::And(_)) {
                 "And["

@@ -21,14 +21,34 @@ impl Cond {
     ///
     /// - `{"age": 27}` equality, `{"age": null}` IS NULL, `{"age": [1, 2]}` IN;
     /// - `{"age": {"$gt": 20, "$lte": 30}}` with `$eq $ne $gt $gte $lt $lte
-    ///   $in $contains $startswith $endswith $not`;
+    ///   $in $contains $startswith $endswith $not`; `$contains` also takes
+    ///   a list (any of them);
+    /// - `{"age": {"$cgt": "$min_age"}}`: column against column, with
+    ///   `$ceq $cne $cgt $cgte $clt $clte` and the other column as `"$name"`;
+    /// - `{"name": {"$regex": "^a", "$options": "i"}}`: a regular
+    ///   expression (see [`Col::matches`](crate::Col::matches));
     /// - `{"$and": [...]}`, `{"$or": [...]}`, `{"$not": {...}}`; several keys
-    ///   in one object are ANDed.
+    ///   in one object are ANDed, and so is a top-level array of objects.
+    ///
+    /// Numbers compare exactly: `{"age": {"$gt": 1.5}}` on an integer
+    /// column means `age >= 2`, a number no row of the column can hold
+    /// matches nothing (`{"age": 2.5}`, or past the column's range), and a
+    /// numeric string counts as its number (`"27"`). As in CORMO, a string
+    /// that is no number, or no id, matches nothing (`{"age": "27a"}`).
     ///
     /// Unknown columns are [`Error::UnknownColumn`], unknown operators
-    /// [`Error::UnknownOperator`], ill-typed values [`Error::Validation`].
+    /// [`Error::UnknownOperator`], values of another kind (an object for a
+    /// number, a number for a string) [`Error::Validation`].
     pub fn from_json(schema: &'static ModelSchema, json: &Json) -> Result<Cond> {
-        parse_object(schema, json, 0)
+        match json {
+            Json::Array(items) => {
+                items.iter().try_fold(
+                    Cond::True,
+                    |acc, i| Ok(acc.and(parse_object(schema, i, 1)?)),
+                )
+            }
+            _ => parse_object(schema, json, 0),
+        }
     }
 }
 
@@ -114,8 +134,27 @@ fn parse_column(
         )),
         Json::Object(ops) => {
             let mut out = Cond::True;
+            let options = match ops.get("$options") {
+                None => None,
+                Some(Json::String(o)) if ops.contains_key("$regex") => Some(o.as_str()),
+                Some(_) => {
+                    return Err(Error::validation(
+                        col,
+                        "$options goes with $regex and is a string of flags such as \"i\"",
+                    ))
+                }
+            };
             for (op, arg) in ops {
                 let part = match op.as_str() {
+                    "$options" => continue,
+                    "$regex" => regex(col, ty, arg, options)?,
+                    "$ceq" => col_cmp(schema, col, CmpOp::Eq, arg)?,
+                    "$cne" => col_cmp(schema, col, CmpOp::Ne, arg)?,
+                    "$cgt" => col_cmp(schema, col, CmpOp::Gt, arg)?,
+                    "$cgte" => col_cmp(schema, col, CmpOp::Gte, arg)?,
+                    "$clt" => col_cmp(schema, col, CmpOp::Lt, arg)?,
+                    "$clte" => col_cmp(schema, col, CmpOp::Lte, arg)?,
+                    "$contains" if arg.is_array() => contains_any(col, ty, arg)?,
                     "$eq" if arg.is_null() => Cond::IsNull { column: col },
                     "$ne" if arg.is_null() => !Cond::IsNull { column: col },
                     "$eq" => cmp(col, ty, CmpOp::Eq, arg)?,
@@ -151,19 +190,149 @@ fn parse_column(
 }
 
 fn cmp(column: &'static str, ty: ColumnType, op: CmpOp, arg: &Json) -> Result<Cond> {
-    Ok(Cond::Cmp {
-        column,
-        op,
-        value: typed(column, ty, arg)?,
+    Ok(match typed(column, ty, arg)? {
+        Operand::Value(value) => Cond::Cmp { column, op, value },
+        Operand::Nothing => Cond::False,
+        Operand::OffGrid(f) => off_grid(column, ty, op, f),
     })
 }
 
 fn in_list(column: &'static str, ty: ColumnType, items: &[Json]) -> Result<Cond> {
-    let values = items
-        .iter()
-        .map(|i| typed(column, ty, i))
-        .collect::<Result<Vec<Value>>>()?;
+    let mut values = Vec::with_capacity(items.len());
+    for i in items {
+        // A value no row can hold is simply not in the list.
+        if let Operand::Value(v) = typed(column, ty, i)? {
+            values.push(v);
+        }
+    }
     Ok(Cond::is_in(column, values))
+}
+
+/// `$ceq` and friends: the argument names the other column as `"$name"`.
+fn col_cmp(
+    schema: &'static ModelSchema,
+    column: &'static str,
+    op: CmpOp,
+    arg: &Json,
+) -> Result<Cond> {
+    let Some(other) = arg.as_str().and_then(|a| a.strip_prefix('$')) else {
+        return Err(Error::validation(
+            column,
+            format!(
+                "compares with another column written as \"$name\", not {}",
+                clip(&arg.to_string())
+            ),
+        ));
+    };
+    let (other, _) = self::column(schema, other)?;
+    Ok(Cond::ColCmp { column, op, other })
+}
+
+fn regex(column: &'static str, ty: ColumnType, arg: &Json, options: Option<&str>) -> Result<Cond> {
+    let (ColumnType::String | ColumnType::Text, Json::String(pattern)) = (ty, arg) else {
+        return Err(Error::validation(
+            column,
+            "$regex takes a string pattern on a string column",
+        ));
+    };
+    let case_insensitive = match options.unwrap_or("") {
+        "" => false,
+        "i" => true,
+        other => {
+            return Err(Error::validation(
+                column,
+                format!("$options {} is not supported; \"i\" (either case) is the one flag every database has", clip(other)),
+            ))
+        }
+    };
+    Ok(Cond::Regex {
+        column,
+        pattern: pattern.clone(),
+        case_insensitive,
+    })
+}
+
+fn contains_any(column: &'static str, ty: ColumnType, arg: &Json) -> Result<Cond> {
+    let items = arg.as_array().map(Vec::as_slice).unwrap_or_default();
+    let parts = items
+        .iter()
+        .map(|i| like(column, ty, LikeKind::Contains, i))
+        .collect::<Result<Vec<Cond>>>()?;
+    Ok(match parts.len() {
+        0 => Cond::False,
+        _ => parts.into_iter().fold(Cond::Or(Vec::new()), Cond::or),
+    })
+}
+
+/// A JSON value as an operand for a column.
+enum Operand {
+    Value(Value),
+    /// No row can hold it (a string that is no number or no id).
+    Nothing,
+    /// A number an integer column cannot hold exactly (fractional, or out
+    /// of the column's range); compared exactly by [`off_grid`].
+    OffGrid(f64),
+}
+
+/// A comparison of an integer column with a number it cannot hold,
+/// rewritten to the integers that satisfy it: `> 1.5` is `>= 2`,
+/// `= 2.5` nothing, `<> 2.5` every non-null value.
+fn off_grid(column: &'static str, ty: ColumnType, op: CmpOp, f: f64) -> Cond {
+    let (lo, hi) = if ty == ColumnType::Integer {
+        (f64::from(i32::MIN), f64::from(i32::MAX))
+    } else {
+        (i64::MIN as f64, i64::MAX as f64)
+    };
+    let all = || !Cond::IsNull { column };
+    let at_least = |b: f64| {
+        if b > hi {
+            Cond::False
+        } else if b <= lo {
+            all()
+        } else {
+            Cond::Cmp {
+                column,
+                op: CmpOp::Gte,
+                value: Value::Int(b as i64),
+            }
+        }
+    };
+    let at_most = |b: f64| {
+        if b < lo {
+            Cond::False
+        } else if b >= hi {
+            all()
+        } else {
+            Cond::Cmp {
+                column,
+                op: CmpOp::Lte,
+                value: Value::Int(b as i64),
+            }
+        }
+    };
+    match op {
+        CmpOp::Eq => Cond::False,
+        CmpOp::Ne => all(),
+        CmpOp::Gt => at_least(f.floor() + 1.0),
+        CmpOp::Gte => at_least(f.ceil()),
+        CmpOp::Lt => at_most(f.ceil() - 1.0),
+        CmpOp::Lte => at_most(f.floor()),
+    }
+}
+
+/// A number given as JSON, or as a numeric string (CORMO converts with
+/// `Number()`); `None` for a string that is no finite number.
+fn number(v: &Json) -> Option<Option<f64>> {
+    match v {
+        Json::Number(n) => Some(n.as_f64()),
+        Json::String(s) => Some(
+            s.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && !s.trim().is_empty()),
+        ),
+        _ => None,
+    }
 }
 
 fn like(column: &'static str, ty: ColumnType, kind: LikeKind, arg: &Json) -> Result<Cond> {
@@ -180,35 +349,57 @@ fn like(column: &'static str, ty: ColumnType, kind: LikeKind, arg: &Json) -> Res
     }
 }
 
-/// A JSON scalar as a value of the column's type.
-fn typed(column: &'static str, ty: ColumnType, v: &Json) -> Result<Value> {
+/// A JSON scalar as an operand for a column of type `ty`.
+fn typed(column: &'static str, ty: ColumnType, v: &Json) -> Result<Operand> {
     let wrong =
         |what: &str| Error::validation(column, format!("is not {what}: {}", clip(&v.to_string())));
-    Ok(match ty {
+    Ok(Operand::Value(match ty {
         ColumnType::String | ColumnType::Text => {
             Value::Text(v.as_str().ok_or_else(|| wrong("a string"))?.to_owned())
         }
-        ColumnType::Integer => {
-            let i = v.as_i64().ok_or_else(|| wrong("an integer"))?;
-            i32::try_from(i).map_err(|_| wrong("a 32-bit integer"))?;
-            Value::Int(i)
+        ColumnType::Integer | ColumnType::BigInteger => {
+            // An exact integer first: i64 past 2^53 must not go through f64.
+            if let Some(i) = v.as_i64() {
+                if ty == ColumnType::BigInteger || i32::try_from(i).is_ok() {
+                    return Ok(Operand::Value(Value::Int(i)));
+                }
+                return Ok(Operand::OffGrid(i as f64));
+            }
+            if let Json::String(s) = v {
+                if let Ok(i) = s.trim().parse::<i64>() {
+                    return typed(column, ty, &Json::from(i));
+                }
+            }
+            match number(v).ok_or_else(|| wrong("a number"))? {
+                None => return Ok(Operand::Nothing),
+                Some(f) => return Ok(Operand::OffGrid(f)),
+            }
         }
-        ColumnType::BigInteger => Value::Int(v.as_i64().ok_or_else(|| wrong("an integer"))?),
-        ColumnType::Number => Value::Float(v.as_f64().ok_or_else(|| wrong("a number"))?),
+        ColumnType::Number => match number(v).ok_or_else(|| wrong("a number"))? {
+            Some(f) => Value::Float(f),
+            None => return Ok(Operand::Nothing),
+        },
         ColumnType::Boolean => Value::Bool(v.as_bool().ok_or_else(|| wrong("a boolean"))?),
         ColumnType::Date => {
             let s = v.as_str().ok_or_else(|| wrong("an RFC 3339 date string"))?;
             let t = DateTime::parse_from_rfc3339(s).map_err(|_| wrong("an RFC 3339 date"))?;
             Value::DateTime(t.with_timezone(&Utc))
         }
+        // An id that cannot be one matches no record, as `find` by it
+        // finds none.
         ColumnType::RecordId => match v {
-            Json::String(s) => Value::Id(s.parse::<RecordId>()?),
-            Json::Number(n) if n.is_f64() => return Err(wrong("an id")),
-            Json::Number(n) => Value::Id(RecordId::Int(n.as_i64().ok_or_else(|| wrong("an id"))?)),
+            Json::String(s) => match s.parse::<RecordId>() {
+                Ok(id) => Value::Id(id),
+                Err(_) => return Ok(Operand::Nothing),
+            },
+            Json::Number(n) => match n.as_i64() {
+                Some(i) => Value::Id(RecordId::Int(i)),
+                None => return Ok(Operand::Nothing),
+            },
             _ => return Err(wrong("an id")),
         },
         ColumnType::Object | ColumnType::Blob => {
             return Err(Error::validation(column, "cannot be used in a condition"))
         }
-    })
+    }))
 }

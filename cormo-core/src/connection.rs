@@ -593,7 +593,7 @@ impl<'a> Session<'a> {
 
     pub(crate) async fn select(&self, q: &Select<'_>, sink: &mut RowSink<'_>) -> Result<()> {
         validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q);
+        let folded = Folded::new(q, self.object_ids());
         let Some(q) = paged(&self.timed(folded.apply(q))) else {
             return Ok(());
         };
@@ -606,7 +606,7 @@ impl<'a> Session<'a> {
 
     pub(crate) async fn select_ids(&self, q: &Select<'_>) -> Result<Vec<RecordId>> {
         validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q);
+        let folded = Folded::new(q, self.object_ids());
         let Some(q) = paged(&self.timed(folded.apply(q))) else {
             return Ok(Vec::new());
         };
@@ -619,7 +619,7 @@ impl<'a> Session<'a> {
 
     pub(crate) async fn count(&self, q: &Select<'_>) -> Result<u64> {
         validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q);
+        let folded = Folded::new(q, self.object_ids());
         let Some(q) = paged(&self.timed(folded.apply(q))) else {
             return Ok(0);
         };
@@ -645,7 +645,7 @@ impl<'a> Session<'a> {
     /// written when any row would leave its column's range.
     pub(crate) async fn update(&self, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
         validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q);
+        let folded = Folded::new(q, self.object_ids());
         let q = &self.timed(folded.apply(q));
         let assigns = &*fold::assigns(q.schema, assigns);
         let rules = self.conn.rules();
@@ -696,7 +696,7 @@ impl<'a> Session<'a> {
     /// planner (in one transaction when possible) where it does not.
     pub(crate) async fn delete(&self, q: &Select<'_>) -> Result<u64> {
         validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q);
+        let folded = Folded::new(q, self.object_ids());
         let q = &folded.apply(q);
         if !self.emulates_integrity() {
             return self
@@ -706,6 +706,11 @@ impl<'a> Session<'a> {
         }
         let r = atomically!(self, |s| { integrity::delete(s, q).await });
         self.noted(r)
+    }
+
+    /// Whether the backend's ids are ObjectIds.
+    pub(crate) fn object_ids(&self) -> bool {
+        self.conn.capabilities().object_ids
     }
 
     pub(crate) fn checks_parents(&self) -> bool {

@@ -121,7 +121,13 @@ fn fold_cond(schema: &ModelSchema, c: &mut Cond) {
             }
         }
         Cond::Not(inner) => fold_cond(schema, inner),
-        Cond::True | Cond::False | Cond::IsNull { .. } => {}
+        // Compared as written: a column-to-column comparison or a regular
+        // expression says itself how it treats case.
+        Cond::True
+        | Cond::False
+        | Cond::IsNull { .. }
+        | Cond::ColCmp { .. }
+        | Cond::Regex { .. } => {}
     }
 }
 
@@ -140,26 +146,85 @@ fn mentions_folded(schema: &ModelSchema, c: &Cond) -> bool {
     found
 }
 
-/// A query's condition and order with case-insensitive columns moved to
-/// their shadows; holds them so the rewritten [`Select`] can borrow them.
+/// Whether an id value is of the kind the backend stores (integers on SQL,
+/// ObjectIds on MongoDB).
+fn right_kind(v: &Value, object_ids: bool) -> bool {
+    match v {
+        Value::Id(id) => id.as_object_bytes().is_some() == object_ids,
+        _ => true,
+    }
+}
+
+fn mentions_foreign_ids(c: &Cond, object_ids: bool) -> bool {
+    let mut found = false;
+    let _ = c.for_each_leaf(|leaf: &Cond| -> Result<(), ()> {
+        found |= match leaf {
+            Cond::Cmp { value, .. } => !right_kind(value, object_ids),
+            Cond::In { values, .. } => values.iter().any(|v| !right_kind(v, object_ids)),
+            _ => false,
+        };
+        Ok(())
+    });
+    found
+}
+
+/// Comparisons with an id the backend cannot store (an integer on MongoDB,
+/// an ObjectId on SQL) are decided here: no record has such an id, so
+/// `= id` matches nothing and `<> id` every record with a value.
+fn settle_foreign_ids(c: &mut Cond, object_ids: bool) {
+    match c {
+        Cond::Cmp { column, op, value } if !right_kind(value, object_ids) => {
+            *c = match op {
+                crate::cond::CmpOp::Ne => !Cond::IsNull { column },
+                _ => Cond::False,
+            };
+        }
+        Cond::In { column, values } if values.iter().any(|v| !right_kind(v, object_ids)) => {
+            let kept: Vec<Value> = values
+                .drain(..)
+                .filter(|v| right_kind(v, object_ids))
+                .collect();
+            *c = Cond::is_in(column, kept);
+        }
+        Cond::And(items) | Cond::Or(items) => {
+            for i in items.iter_mut() {
+                settle_foreign_ids(i, object_ids);
+            }
+        }
+        Cond::Not(inner) => settle_foreign_ids(inner, object_ids),
+        _ => {}
+    }
+}
+
+/// A query's condition and order as the backend takes them: ids of the
+/// wrong kind settled, case-insensitive columns moved to their shadows.
+/// Holds them so the rewritten [`Select`] can borrow them.
 pub(crate) struct Folded {
     cond: Option<Cond>,
     order: Option<Vec<Order>>,
 }
 
 impl Folded {
-    /// Nothing is allocated for a model without case-insensitive columns.
-    pub(crate) fn new(q: &Select<'_>) -> Folded {
+    /// Nothing is allocated unless the query needs a change. `object_ids`
+    /// says the backend's ids are ObjectIds.
+    pub(crate) fn new(q: &Select<'_>, object_ids: bool) -> Folded {
         let schema = q.schema;
-        if !schema.has_folded_columns() {
+        let foreign = mentions_foreign_ids(q.cond, object_ids);
+        if !schema.has_folded_columns() && !foreign {
             return Folded {
                 cond: None,
                 order: None,
             };
         }
-        let cond = mentions_folded(schema, q.cond).then(|| {
+        let fold = schema.has_folded_columns() && mentions_folded(schema, q.cond);
+        let cond = (fold || foreign).then(|| {
             let mut c = q.cond.clone();
-            fold_cond(schema, &mut c);
+            if foreign {
+                settle_foreign_ids(&mut c, object_ids);
+            }
+            if fold {
+                fold_cond(schema, &mut c);
+            }
             c
         });
         let order = q

@@ -24,6 +24,7 @@ mod model;
 mod ops;
 mod partial;
 mod query;
+mod regex;
 mod save;
 mod schema;
 mod serialize;
@@ -48,6 +49,7 @@ pub use model::{BoxFuture, IdArg, Model};
 pub use ops::upsert::UpsertOptions;
 pub use partial::{positions as partial_positions, Partial};
 pub use query::{Query, Selected};
+pub use regex::MAX_PATTERN_BYTES;
 pub use schema::{
     AssocDef, AssocKind, ColumnDef, ColumnType, DefaultValue, Fold, IndexDef, IndexSpec, Integrity,
     ModelSchema, MAX_STRING_CHARS,

@@ -258,7 +258,8 @@ pub trait Model: Sized + Send + Sync + 'static {
 }
 
 /// What `find` accepts as an id: a `RecordId`, an `i64`, a `&str` from a URL
-/// (an unparsable string is [`Error::InvalidId`]), or a record's `&Id`.
+/// (a string that is no id finds nothing: [`Error::NotFound`], as in
+/// CORMO), or a record's `&Id`.
 pub trait IdArg {
     /// `Ok(None)` means "no id", which finds nothing.
     fn into_record_id(self) -> Result<Option<RecordId>>;
@@ -284,7 +285,7 @@ impl IdArg for i64 {
 
 impl IdArg for &str {
     fn into_record_id(self) -> Result<Option<RecordId>> {
-        self.parse().map(Some)
+        Ok(self.parse().ok())
     }
 }
 

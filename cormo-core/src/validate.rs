@@ -118,6 +118,21 @@ pub(crate) fn column_type(schema: &ModelSchema, column: &str) -> Result<ColumnTy
         })
 }
 
+/// Whether two columns' values compare: the same kind of value, and one
+/// every backend orders (not JSON or binary data).
+fn comparable_columns(a: ColumnType, b: ColumnType) -> bool {
+    use ColumnType as T;
+    let kind = |t: ColumnType| match t {
+        T::Integer | T::BigInteger | T::Number => Some(0),
+        T::String | T::Text => Some(1),
+        T::Boolean => Some(2),
+        T::Date => Some(3),
+        T::RecordId => Some(4),
+        T::Object | T::Blob => None,
+    };
+    kind(a).is_some() && kind(a) == kind(b)
+}
+
 /// Most comparisons one condition may hold, on every backend: a statement
 /// binds each as a parameter and SQLite takes 32 766. A list given to
 /// `is_in` counts once, whatever its length.
@@ -170,6 +185,32 @@ pub(crate) fn cond(schema: &ModelSchema, cond: &Cond) -> Result<()> {
         } => {
             let ty = column_type(schema, column)?;
             text(column, ty, t, Use::Compare)
+        }
+        Cond::ColCmp { column, other, .. } => {
+            let a = column_type(schema, column)?;
+            let b = column_type(schema, other)?;
+            if comparable_columns(a, b) {
+                Ok(())
+            } else {
+                Err(Error::validation(
+                    *column,
+                    format!(
+                        "is a {a:?} column; it cannot be compared with {other}, a {b:?} column"
+                    ),
+                ))
+            }
+        }
+        Cond::Regex {
+            column, pattern, ..
+        } => {
+            let ty = column_type(schema, column)?;
+            if !matches!(ty, ColumnType::String | ColumnType::Text) {
+                return Err(Error::validation(
+                    *column,
+                    format!("is a {ty:?} column; regular expressions match text columns"),
+                ));
+            }
+            crate::regex::check(column, pattern)
         }
         _ => Ok(()),
     })

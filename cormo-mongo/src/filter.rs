@@ -60,6 +60,37 @@ pub fn filter(schema: &'static ModelSchema, cond: &Cond) -> Result<Document> {
             };
             doc! { field(column): { "$regex": pattern, "$options": "i" } }
         }
+        Cond::ColCmp { column, op, other } => {
+            check(schema, column)?;
+            check(schema, other)?;
+            let a = format!("${}", field(column));
+            let b = format!("${}", field(other));
+            let op = match op {
+                CmpOp::Eq => "$eq",
+                CmpOp::Ne => "$ne",
+                CmpOp::Gt => "$gt",
+                CmpOp::Gte => "$gte",
+                CmpOp::Lt => "$lt",
+                CmpOp::Lte => "$lte",
+            };
+            // In `$expr` a missing field sorts below null and null below
+            // every value, so `$gt: [x, null]` is "x has a value": as in
+            // SQL, a NULL on either side matches no comparison.
+            doc! { "$expr": { "$and": [
+                { "$gt": [&a, Bson::Null] },
+                { "$gt": [&b, Bson::Null] },
+                { op: [a, b] },
+            ] } }
+        }
+        Cond::Regex {
+            column,
+            pattern,
+            case_insensitive,
+        } => {
+            check(schema, column)?;
+            let options = if *case_insensitive { "i" } else { "" };
+            doc! { field(column): { "$regex": pattern.as_str(), "$options": options } }
+        }
         Cond::And(list) if list.is_empty() => Document::new(),
         Cond::And(list) => {
             let parts = list.iter().map(|c| filter(schema, c).map(Bson::Document));

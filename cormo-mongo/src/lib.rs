@@ -73,6 +73,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
             datetime_precision: 3,
             atomic_insert_values: None,
             upsert_picks_key: true,
+            object_ids: true,
         },
         statement_timeout: opts.effective_statement_timeout(),
     };

@@ -156,6 +156,7 @@ impl Backend for MySqlBackend {
             datetime_precision: 6,
             atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
             upsert_picks_key: false,
+            object_ids: false,
             isolation_levels: ALL_ISOLATION_LEVELS,
         }
     }

@@ -193,6 +193,7 @@ impl Backend for PgBackend {
             datetime_precision: 6,
             atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
             upsert_picks_key: true,
+            object_ids: false,
             isolation_levels: ALL_ISOLATION_LEVELS,
         }
     }

@@ -36,6 +36,8 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         .map_err(map)?
         .create_if_missing(true)
         .foreign_keys(true)
+        // REGEXP, for `Cond::Regex` (the regex crate's syntax).
+        .with_regexp()
         .busy_timeout(
             opts.effective_statement_timeout()
                 .unwrap_or(DEFAULT_BUSY_TIMEOUT),
@@ -150,6 +152,7 @@ impl Backend for SqliteBackend {
             datetime_precision: 6,
             atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
             upsert_picks_key: true,
+            object_ids: false,
             isolation_levels: &[IsolationLevel::Serializable],
         }
     }

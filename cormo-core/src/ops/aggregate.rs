@@ -15,7 +15,10 @@ impl Session<'_> {
     /// before the backend sees it, so all backends refuse the same input.
     pub(crate) async fn aggregate(&self, q: &Aggregate<'_>, sink: &mut RowSink<'_>) -> Result<()> {
         check(q)?;
-        let folded = crate::fold::Folded::new(&crate::adapter::Select::filter(q.schema, q.filter));
+        let folded = crate::fold::Folded::new(
+            &crate::adapter::Select::filter(q.schema, q.filter),
+            self.object_ids(),
+        );
         let filter = folded.cond().unwrap_or(q.filter);
         const MAX: u64 = i64::MAX as u64;
         if q.limit == Some(0) || q.skip.is_some_and(|s| s > MAX) {

@@ -127,6 +127,21 @@ impl Dialect {
         }
     }
 
+    /// A regular-expression match: the operator, and what goes before the
+    /// pattern. PostgreSQL has an operator per case rule; MySQL and SQLite
+    /// (the regex crate) take the rule as an inline flag, always written
+    /// so a column's collation cannot decide it.
+    pub fn regex(self, case_insensitive: bool) -> (&'static str, &'static str) {
+        match (self, case_insensitive) {
+            (Dialect::Postgres, false) => (" ~ ", ""),
+            (Dialect::Postgres, true) => (" ~* ", ""),
+            (Dialect::Mysql, false) => (" REGEXP ", "(?-i)"),
+            (Dialect::Mysql, true) => (" REGEXP ", "(?i)"),
+            (Dialect::Sqlite, false) => (" REGEXP ", ""),
+            (Dialect::Sqlite, true) => (" REGEXP ", "(?i)"),
+        }
+    }
+
     /// LIMIT / OFFSET, including an offset without a limit.
     pub fn paging(self, out: &mut String, limit: Option<u64>, skip: Option<u64>) {
         use std::fmt::Write as _;

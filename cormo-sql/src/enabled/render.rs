@@ -207,6 +207,25 @@ impl Sql {
                 }
                 self.leaf(in_not, |s| s.in_list(column, values));
             }
+            Cond::ColCmp { column, op, other } => {
+                Self::check_column(schema, column)?;
+                Self::check_column(schema, other)?;
+                self.leaf(in_not, |s| {
+                    s.ident(column).push(comparison(*op)).ident(other);
+                });
+            }
+            Cond::Regex {
+                column,
+                pattern,
+                case_insensitive,
+            } => {
+                Self::check_column(schema, column)?;
+                let (op, prefix) = self.dialect.regex(*case_insensitive);
+                let pattern = format!("{prefix}{pattern}");
+                self.leaf(in_not, |s| {
+                    s.ident(column).push(op).param(Value::Text(pattern));
+                });
+            }
             Cond::Like { column, kind, text } => {
                 Self::check_column(schema, column)?;
                 let escaped = escape_like(text);

@@ -9,6 +9,7 @@
 #![allow(missing_docs)]
 
 pub mod backend_specific;
+pub mod conditions;
 pub mod dynamic;
 pub mod eager;
 pub mod grouping;
@@ -101,6 +102,11 @@ suite_tests! {
     queries::query_update_to_null,
     queries::query_delete,
     queries::query_ids_and_dates,
+    conditions::columns_compare_with_columns,
+    conditions::regular_expressions_match_the_same_everywhere,
+    conditions::contains_lists_and_top_level_lists,
+    conditions::numbers_compare_exactly,
+    conditions::ids_of_the_other_kind_match_nothing,
     dynamic::dynamic_filters_follow_cormo_language,
     dynamic::dynamic_filters_treat_operators_in_values_as_data,
     dynamic::dynamic_filters_reject_bad_input,

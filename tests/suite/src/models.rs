@@ -405,3 +405,16 @@ pub struct Handle {
     #[cormo(unique)]
     pub nick: String,
 }
+
+// --- the condition language ---
+
+/// Two comparable columns of each kind, some nullable.
+#[derive(Model, Debug, Default, Clone)]
+pub struct Span {
+    pub id: Id,
+    pub label: String,
+    pub alt: Option<String>,
+    pub lo: i32,
+    pub hi: Option<i32>,
+    pub ratio: f64,
+}

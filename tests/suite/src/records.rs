@@ -156,8 +156,9 @@ pub async fn find_by_string_id(db: &Connection) {
     .unwrap();
     let text = u.id.get().unwrap().to_string();
     assert_eq!(User::find(db, text.as_str()).await.unwrap().name, "S");
+    // A string that is no id finds nothing, as in CORMO.
     let err = User::find(db, "not-an-id").await.unwrap_err();
-    assert!(matches!(err, Error::InvalidId { .. }), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 }
 
 pub async fn column_types_round_trip(db: &Connection) {
