@@ -117,6 +117,16 @@ impl<'a> Select<'a> {
 /// [`Select::columns`]).
 pub type RowSink<'a> = dyn FnMut(&mut dyn RowReader) -> Result<()> + Send + 'a;
 
+/// One row of a [`RowStream`], owned: column 0 is the id, then the
+/// selected columns, as for [`RowSink`].
+pub type OwnedRow = Box<dyn RowReader + Send>;
+
+/// Rows read as they arrive. The stream owns what it reads from: a pooled
+/// connection, or the caller's transaction, locked until the stream ends
+/// or is dropped. Dropping it early releases the connection.
+pub type RowStream =
+    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<OwnedRow>> + Send + 'static>>;
+
 /// A database backend. `tx` is the caller's transaction, if any: every
 /// operation must run inside it.
 #[async_trait]
@@ -173,6 +183,14 @@ pub trait Adapter: Send + Sync + 'static {
         q: &Select<'_>,
         sink: &mut RowSink<'_>,
     ) -> Result<()>;
+
+    /// The rows `q` selects as a stream, read from the database as the
+    /// caller takes them: memory stays bounded whatever the row count.
+    /// The statement is built before this returns, so `q` need not
+    /// outlive the call. Time limits do not apply to a stream, which lasts
+    /// as long as its reader.
+    async fn stream(&self, tx: Option<std::sync::Arc<TxSlot>>, q: &Select<'_>)
+        -> Result<RowStream>;
 
     /// Ids of matching rows.
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>>;

@@ -385,7 +385,7 @@ fn drop_order(
 /// certainly empty: `limit(0)` selects nothing (MongoDB would read it as
 /// "no limit"), a limit past `i64::MAX` is no limit, and nothing is left
 /// after skipping more rows than `i64::MAX`.
-fn paged<'q>(q: &Select<'q>) -> Option<Select<'q>> {
+pub(crate) fn paged<'q>(q: &Select<'q>) -> Option<Select<'q>> {
     const MAX: u64 = i64::MAX as u64;
     if q.limit == Some(0) || q.skip.is_some_and(|s| s > MAX) {
         return None;

@@ -34,7 +34,9 @@ mod transaction;
 mod validate;
 mod value;
 
-pub use adapter::{Adapter, Capabilities, IsolationLevel, RowSink, Select, TxIntent, TxSlot};
+pub use adapter::{
+    Adapter, Capabilities, IsolationLevel, OwnedRow, RowSink, RowStream, Select, TxIntent, TxSlot,
+};
 pub use cond::{Assign, CmpOp, Col, Cond, Dir, LikeKind, Order};
 pub use cond_deep::MAX_COND_DEPTH;
 pub use connection::{ConnectOptions, Connection, Executor, Session, MAX_STATEMENT_TIMEOUT};

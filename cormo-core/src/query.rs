@@ -189,6 +189,11 @@ impl<M: Model> Query<M> {
         &self.cond
     }
 
+    /// The statement `all` runs.
+    pub(crate) fn select_stmt(&self) -> Select<'_> {
+        self.stmt()
+    }
+
     fn stmt(&self) -> Select<'_> {
         Select {
             schema: M::schema(),

@@ -36,7 +36,7 @@ struct Frame {
 
 /// State shared by a transaction and everything nested in it.
 pub(crate) struct TxShared {
-    pub(crate) slot: TxSlot,
+    pub(crate) slot: Arc<TxSlot>,
     frames: Mutex<Vec<Frame>>,
     next_id: AtomicU64,
 }
@@ -228,7 +228,7 @@ impl Transaction {
         }
         let raw = conn.adapter().begin(level, intent, limit).await?;
         let shared = Arc::new(TxShared {
-            slot: tokio::sync::Mutex::new(Some(raw)),
+            slot: Arc::new(tokio::sync::Mutex::new(Some(raw))),
             frames: Mutex::new(vec![Frame {
                 id: 0,
                 savepoint: None,
@@ -368,6 +368,13 @@ impl<'a> TxRef<'a> {
     pub(crate) async fn enter(&self, adapter: &dyn Adapter) -> Result<&'a TxSlot> {
         self.0.enter(adapter).await?;
         Ok(&self.0.shared.slot)
+    }
+
+    /// As [`enter`](Self::enter), for a stream that outlives the borrow
+    /// and locks the transaction for as long as it reads.
+    pub(crate) async fn enter_shared(&self, adapter: &dyn Adapter) -> Result<Arc<TxSlot>> {
+        self.0.enter(adapter).await?;
+        Ok(self.0.shared.slot.clone())
     }
 
     /// Records the outcome of a statement.

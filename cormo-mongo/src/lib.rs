@@ -15,6 +15,7 @@ mod fuzz_tests;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod stream;
 mod upsert;
 mod writes;
 
@@ -161,6 +162,26 @@ impl MongoAdapter {
             update.insert("$unset", unset);
         }
         Ok(update)
+    }
+
+    /// A selection reads only its fields (`_id` always comes back).
+    fn projection(q: &Select<'_>) -> Result<Option<Document>> {
+        let Some(cols) = q.columns else {
+            return Ok(None);
+        };
+        let mut p = Document::new();
+        for &pos in cols {
+            let c = q
+                .schema
+                .columns
+                .get(pos)
+                .ok_or_else(|| Error::UnknownColumn {
+                    model: q.schema.name,
+                    column: format!("#{pos}"),
+                })?;
+            p.insert(c.name, 1);
+        }
+        Ok(Some(p))
     }
 
     fn find_options(
@@ -348,26 +369,7 @@ impl Adapter for MongoAdapter {
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let f = filter::filter(q.schema, q.cond)?;
-        // A selection reads only its fields (`_id` always comes back).
-        let projection = match q.columns {
-            None => None,
-            Some(cols) => {
-                let mut p = Document::new();
-                for &pos in cols {
-                    let c = q
-                        .schema
-                        .columns
-                        .get(pos)
-                        .ok_or_else(|| Error::UnknownColumn {
-                            model: q.schema.name,
-                            column: format!("#{pos}"),
-                        })?;
-                    p.insert(c.name, 1);
-                }
-                Some(p)
-            }
-        };
-        let mut opts = Self::find_options(q, projection)?;
+        let mut opts = Self::find_options(q, Self::projection(q)?)?;
         let limit = q.timeout.or(self.statement_timeout);
         opts.max_time = limit;
         let coll = self.coll(q.schema);
@@ -405,6 +407,17 @@ impl Adapter for MongoAdapter {
             }
         }
         Ok(())
+    }
+
+    async fn stream(
+        &self,
+        tx: Option<std::sync::Arc<TxSlot>>,
+        q: &Select<'_>,
+    ) -> Result<cormo_core::RowStream> {
+        let f = filter::filter(q.schema, q.cond)?;
+        let opts = Self::find_options(q, Self::projection(q)?)?;
+        let columns = q.columns.map(std::sync::Arc::from);
+        stream::open(self.coll(q.schema), tx, f, opts, q.schema, columns).await
     }
 
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {

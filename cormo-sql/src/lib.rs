@@ -19,6 +19,7 @@ mod enabled {
     pub mod fuzzing;
     pub mod pool;
     pub mod render;
+    pub mod stream;
     pub mod timeout;
     pub mod upsert;
 }

@@ -3,4 +3,5 @@
 //! inside the caller's transaction (see [`Session`](crate::Session)).
 
 pub(crate) mod aggregate;
+pub(crate) mod stream;
 pub(crate) mod upsert;

@@ -70,8 +70,8 @@ impl<B: Backend> SqlAdapter<B> {
 }
 
 /// A transaction: its connection, held until commit or rollback.
-struct SqlTx<DB: Database> {
-    lease: Lease<DB>,
+pub(crate) struct SqlTx<DB: Database> {
+    pub(crate) lease: Lease<DB>,
     open: bool,
 }
 
@@ -479,6 +479,25 @@ where
 
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {
         self.ids(tx, q).await
+    }
+
+    async fn stream(
+        &self,
+        tx: Option<std::sync::Arc<TxSlot>>,
+        q: &Select<'_>,
+    ) -> Result<cormo_core::RowStream> {
+        let sql = render::select(B::DIALECT, q)?;
+        sql.check_size()?;
+        let lease = match tx {
+            Some(_) => None,
+            None => Some(
+                self.pool
+                    .acquire()
+                    .await
+                    .map_err(|e| errors::map(B::DIALECT, None, Op::Read, e))?,
+            ),
+        };
+        Ok(crate::enabled::stream::open::<B>(lease, tx, sql, q.schema))
     }
 
     async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {

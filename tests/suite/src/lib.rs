@@ -21,6 +21,7 @@ pub mod records;
 pub mod reliability;
 mod runner;
 pub mod seed;
+pub mod streaming;
 pub mod transactions;
 pub mod upsert;
 
@@ -79,6 +80,10 @@ suite_tests! {
     upsert::upsert_refuses_what_it_cannot_do,
     upsert::upsert_by_a_case_insensitive_key,
     upsert::upsert_in_a_rolled_back_transaction_stores_nothing if Transactions,
+    streaming::stream_reads_every_record_in_order,
+    streaming::a_dropped_stream_releases_its_connection,
+    streaming::stream_inside_a_transaction_sees_its_writes if Transactions,
+    streaming::stream_refuses_what_it_cannot_do,
     records::create_find_save_destroy,
     records::build_then_save_inserts_once,
     records::caller_chosen_id_is_inserted,
