@@ -192,6 +192,9 @@ pub trait Adapter: Send + Sync + 'static {
     async fn stream(&self, tx: Option<std::sync::Arc<TxSlot>>, q: &Select<'_>)
         -> Result<RowStream>;
 
+    /// The database's plan for `q`, as text.
+    async fn explain(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<String>;
+
     /// Ids of matching rows.
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>>;
 

@@ -96,6 +96,24 @@ pub trait Model: Sized + Send + Sync + 'static {
         }
     }
 
+    /// The records with these ids in the order given, a repeated id
+    /// repeated (CORMO's `findPreserve`); [`Error::NotFound`] unless every
+    /// id exists. One query, whatever the number of ids.
+    fn find_preserve<I: IdArg>(
+        db: &impl Executor,
+        ids: impl IntoIterator<Item = I>,
+    ) -> impl Future<Output = Result<Vec<Self>>> + Send
+    where
+        Self: Clone,
+    {
+        let ids: Vec<Result<Option<RecordId>>> =
+            ids.into_iter().map(IdArg::into_record_id).collect();
+        async move {
+            let ids = ids.into_iter().collect::<Result<Vec<Option<RecordId>>>>()?;
+            crate::ops::read::find_preserve::<Self, Option<RecordId>>(db, ids).await
+        }
+    }
+
     /// Loads an association for records already in hand, in one query per
     /// association level whatever the number of records (as
     /// [`Query::include`] does), and replaces what their caches held:

@@ -189,6 +189,21 @@ impl<M: Model> Query<M> {
         &self.cond
     }
 
+    /// The order terms.
+    pub(crate) fn order(&self) -> &[Order] {
+        &self.order
+    }
+
+    /// `limit` and `skip`.
+    pub(crate) fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.limit, self.skip)
+    }
+
+    /// The query's own time limit.
+    pub(crate) fn timeout_limit(&self) -> Option<std::time::Duration> {
+        self.timeout
+    }
+
     /// The statement `all` runs.
     pub(crate) fn select_stmt(&self) -> Select<'_> {
         self.stmt()
@@ -311,7 +326,8 @@ impl<M: Model> Query<M> {
     }
 
     /// Exactly one record: `None` for none, [`Error::Integrity`] for more
-    /// than one (CORMO's `one()`).
+    /// than one. CORMO's `one()` returns the first match instead: that is
+    /// [`first`](Self::first) here; `one` is for lookups that must be unique.
     pub async fn one(&self, db: &impl Executor) -> Result<Option<M>> {
         let mut q = self.clone();
         q.limit = Some(self.limit.map_or(2, |l| l.min(2)));

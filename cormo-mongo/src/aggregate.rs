@@ -96,7 +96,13 @@ pub fn pipeline(q: &Aggregate<'_>) -> Result<(Vec<Document>, Vec<Named>)> {
         };
         values.insert(format!("a{j}"), v);
     }
-    project.insert("_id", values);
+    if values.is_empty() {
+        // Distinct values: no aggregates, and `$project` takes no empty
+        // sub-document.
+        project.insert("_id", 0);
+    } else {
+        project.insert("_id", values);
+    }
     stages.push(doc! { "$project": project });
     if !matches!(q.having, Having::True) {
         stages.push(doc! { "$match": having(q, q.having, &position)? });

@@ -27,7 +27,7 @@ use cormo_core::{
     Adapter, Assign, Capabilities, ConnectOptions, Connection, Error, IsolationLevel, ModelSchema,
     RecordId, Result, RowSink, Select, TxSlot, Value,
 };
-use mongodb::bson::{doc, oid::ObjectId, Document};
+use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 use mongodb::options::{
     ClientOptions, IndexOptions, ReadConcern, TransactionOptions, WriteConcern,
 };
@@ -418,6 +418,31 @@ impl Adapter for MongoAdapter {
         let opts = Self::find_options(q, Self::projection(q)?)?;
         let columns = q.columns.map(std::sync::Arc::from);
         stream::open(self.coll(q.schema), tx, f, opts, q.schema, columns).await
+    }
+
+    async fn explain(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<String> {
+        let opts = Self::find_options(q, Self::projection(q)?)?;
+        let mut find = doc! {
+            "find": q.schema.table,
+            "filter": filter::filter(q.schema, q.cond)?,
+        };
+        if let Some(sort) = opts.sort {
+            find.insert("sort", sort);
+        }
+        if let Some(limit) = opts.limit {
+            find.insert("limit", limit);
+        }
+        if let Some(skip) = opts.skip {
+            find.insert("skip", i64::try_from(skip).unwrap_or(i64::MAX));
+        }
+        let command = doc! { "explain": find, "verbosity": "queryPlanner" };
+        let plan = with_session!(tx, self.db.run_command(command))
+            .map_err(|e| errors::map(e, Some(q.schema)))?;
+        let plan = plan
+            .get("queryPlanner")
+            .cloned()
+            .unwrap_or(Bson::Document(plan));
+        Ok(plan.into_relaxed_extjson().to_string())
     }
 
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {

@@ -43,6 +43,9 @@ impl Session<'_> {
 pub(crate) fn check(q: &Aggregate<'_>) -> Result<()> {
     let schema = q.schema;
     validate::cond(schema, q.filter)?;
+    if q.group_by.is_empty() && q.outputs.is_empty() {
+        return Err(Error::validation("distinct", "needs at least one column"));
+    }
     for (i, g) in q.group_by.iter().enumerate() {
         if *g == "id" {
             return Err(Error::validation(

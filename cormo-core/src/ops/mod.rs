@@ -3,5 +3,6 @@
 //! inside the caller's transaction (see [`Session`](crate::Session)).
 
 pub(crate) mod aggregate;
+pub(crate) mod read;
 pub(crate) mod stream;
 pub(crate) mod upsert;

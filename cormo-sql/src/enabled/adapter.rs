@@ -481,6 +481,24 @@ where
         self.ids(tx, q).await
     }
 
+    async fn explain(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<String> {
+        let select = render::select(B::DIALECT, q)?;
+        let (prefix, column) = B::DIALECT.explain();
+        let mut sql = Sql::new(B::DIALECT);
+        sql.push(prefix).push(&select.text);
+        sql.params = select.params;
+        let mut lines: Vec<String> = Vec::new();
+        let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+            if let Some(line) = row.get_string(column)? {
+                lines.push(line);
+            }
+            Ok(())
+        };
+        self.fetch(tx, Some(q.schema), sql, &mut sink, q.timeout)
+            .await?;
+        Ok(lines.join("\n"))
+    }
+
     async fn stream(
         &self,
         tx: Option<std::sync::Arc<TxSlot>>,

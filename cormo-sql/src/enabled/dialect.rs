@@ -142,6 +142,17 @@ impl Dialect {
         }
     }
 
+    /// What turns a SELECT into a plan, and which column of the plan's
+    /// rows holds its text: PostgreSQL prints one line per row, SQLite's
+    /// `detail` is its fourth column, MySQL prints one JSON document.
+    pub fn explain(self) -> (&'static str, usize) {
+        match self {
+            Dialect::Postgres => ("EXPLAIN ", 0),
+            Dialect::Sqlite => ("EXPLAIN QUERY PLAN ", 3),
+            Dialect::Mysql => ("EXPLAIN FORMAT=JSON ", 0),
+        }
+    }
+
     /// LIMIT / OFFSET, including an offset without a limit.
     pub fn paging(self, out: &mut String, limit: Option<u64>, skip: Option<u64>) {
         use std::fmt::Write as _;

@@ -17,6 +17,7 @@ pub mod harness;
 pub mod integrity;
 pub mod models;
 pub mod queries;
+pub mod reading;
 pub mod records;
 pub mod reliability;
 mod runner;
@@ -84,6 +85,11 @@ suite_tests! {
     streaming::a_dropped_stream_releases_its_connection,
     streaming::stream_inside_a_transaction_sees_its_writes if Transactions,
     streaming::stream_refuses_what_it_cannot_do,
+    reading::find_within_a_query_and_when,
+    reading::find_preserve_keeps_order_and_repeats,
+    reading::pluck_and_lean_rows,
+    reading::distinct_values,
+    reading::explain_returns_the_plan,
     records::create_find_save_destroy,
     records::build_then_save_inserts_once,
     records::caller_chosen_id_is_inserted,
