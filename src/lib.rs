@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! # cormo
 //!
 //! A Rust ORM after [CORMO](https://github.com/croquiscom/cormo): one model

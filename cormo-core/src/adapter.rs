@@ -47,9 +47,13 @@ pub struct Capabilities {
 /// Transaction isolation levels (CORMO's four).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IsolationLevel {
+    /// Reads may see other transactions' uncommitted writes.
     ReadUncommitted,
+    /// Reads see only committed writes.
     ReadCommitted,
+    /// Rows read once read the same until the transaction ends.
     RepeatableRead,
+    /// As if the transactions ran one after another.
     Serializable,
 }
 
@@ -72,10 +76,15 @@ pub type TxSlot = tokio::sync::Mutex<Option<Box<dyn Any + Send>>>;
 /// The query an adapter runs: a model, a condition, order and paging.
 #[derive(Debug, Clone, Copy)]
 pub struct Select<'a> {
+    /// The model read.
     pub schema: &'static ModelSchema,
+    /// Which rows.
     pub cond: &'a Cond,
+    /// Their order.
     pub order: &'a [Order],
+    /// At most this many rows.
     pub limit: Option<u64>,
+    /// Skips this many rows first.
     pub skip: Option<u64>,
     /// The query's own time limit; `None` means the connection's
     /// statement timeout (if any) applies.
@@ -131,6 +140,7 @@ pub type RowStream =
 /// operation must run inside it.
 #[async_trait]
 pub trait Adapter: Send + Sync + 'static {
+    /// What this backend can do.
     fn capabilities(&self) -> &Capabilities;
 
     /// Creates missing tables, columns, indexes and (where native) the
@@ -198,6 +208,7 @@ pub trait Adapter: Send + Sync + 'static {
     /// Ids of matching rows.
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>>;
 
+    /// Number of matching rows (paging applies).
     async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64>;
 
     /// Streams the groups of a grouped read into `sink`: the grouped
@@ -243,12 +254,16 @@ pub trait Adapter: Send + Sync + 'static {
         intent: TxIntent,
         limit: Option<std::time::Duration>,
     ) -> Result<Box<dyn Any + Send>>;
+    /// Commits a transaction `begin` started.
     async fn commit(&self, tx: Box<dyn Any + Send>) -> Result<()>;
+    /// Rolls a transaction back.
     async fn rollback(&self, tx: Box<dyn Any + Send>) -> Result<()>;
 
     /// Savepoints inside a transaction, for nested transactions.
     async fn savepoint(&self, tx: &mut (dyn Any + Send), name: &str) -> Result<()>;
+    /// Forgets a savepoint, keeping its work.
     async fn release_savepoint(&self, tx: &mut (dyn Any + Send), name: &str) -> Result<()>;
+    /// Undoes the work since a savepoint.
     async fn rollback_to_savepoint(&self, tx: &mut (dyn Any + Send), name: &str) -> Result<()>;
 
     /// Closes the pool; later operations fail with a connection error.

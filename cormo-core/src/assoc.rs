@@ -74,7 +74,9 @@ impl<C> Default for One<C> {
     message = "foreign key field must be `RecordId` or `Option<RecordId>`, found `{Self}`"
 )]
 pub trait ForeignKey {
+    /// The key, if set.
     fn get(&self) -> Option<RecordId>;
+    /// Sets the key.
     fn set(&mut self, id: RecordId);
 }
 

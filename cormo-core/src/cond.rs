@@ -8,19 +8,28 @@ use crate::value::{FieldType, IntoField, NumericField, Value};
 /// Comparison operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CmpOp {
+    /// `=`
     Eq,
+    /// `<>`
     Ne,
+    /// `>`
     Gt,
+    /// `>=`
     Gte,
+    /// `<`
     Lt,
+    /// `<=`
     Lte,
 }
 
 /// The three LIKE-style string matches. All are case-insensitive, as in CORMO.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LikeKind {
+    /// The text appears anywhere.
     Contains,
+    /// The column starts with the text.
     StartsWith,
+    /// The column ends with the text.
     EndsWith,
 }
 
@@ -36,20 +45,32 @@ pub enum Cond {
     True,
     /// Matches no row (e.g. `IN ()` with an empty list).
     False,
+    /// `column op value`; NULL matches no comparison.
     Cmp {
+        /// The column.
         column: &'static str,
+        /// The comparison.
         op: CmpOp,
+        /// The value compared with.
         value: Value,
     },
+    /// `column IN values` (never empty: see [`Cond::is_in`]).
     In {
+        /// The column.
         column: &'static str,
+        /// The values.
         values: Vec<Value>,
     },
+    /// `column IS NULL` (a missing field on MongoDB too).
     IsNull {
+        /// The column.
         column: &'static str,
     },
+    /// A case-insensitive text match.
     Like {
+        /// The column.
         column: &'static str,
+        /// Where the text must appear.
         kind: LikeKind,
         /// The literal text to find; adapters escape wildcards.
         text: String,
@@ -57,20 +78,27 @@ pub enum Cond {
     /// `column op other`: two columns of one row compared (CORMO's `$ceq`,
     /// `$cgt`, …). A NULL on either side matches no comparison.
     ColCmp {
+        /// The column.
         column: &'static str,
+        /// The comparison.
         op: CmpOp,
+        /// The other column.
         other: &'static str,
     },
     /// The column's text matches a regular expression (the syntax every
     /// backend shares: what Rust's `regex` crate accepts, without
     /// look-around or back-references, which it refuses).
     Regex {
+        /// The column.
         column: &'static str,
+        /// The expression.
         pattern: String,
         /// Letters match either case (`/re/i`).
         case_insensitive: bool,
     },
+    /// All of them (an empty list matches every row).
     And(Vec<Cond>),
+    /// Any of them (an empty list matches no row).
     Or(Vec<Cond>),
     /// Two-valued negation: rows where the inner condition is not true,
     /// including rows where it is unknown because a column is NULL (CORMO's
@@ -179,22 +207,38 @@ impl ops::Not for Cond {
 /// Sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dir {
+    /// Smallest first (NULL first).
     Asc,
+    /// Largest first (NULL last).
     Desc,
 }
 
 /// One ordering term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Order {
+    /// The column.
     pub column: &'static str,
+    /// The direction.
     pub dir: Dir,
 }
 
 /// One assignment in an update.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Assign {
-    Set { column: &'static str, value: Value },
-    Inc { column: &'static str, by: Value },
+    /// `column = value`.
+    Set {
+        /// The column.
+        column: &'static str,
+        /// Its new value (NULL allowed on nullable columns).
+        value: Value,
+    },
+    /// `column = column + by` (CORMO's `$inc`; a negative `by` decrements).
+    Inc {
+        /// The column.
+        column: &'static str,
+        /// What is added.
+        by: Value,
+    },
 }
 
 impl Assign {

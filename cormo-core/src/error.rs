@@ -18,12 +18,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// `find(id)` or a belongs_to accessor found no row.
     #[error("{model} not found")]
-    NotFound { model: &'static str },
+    NotFound {
+        /// The model searched.
+        model: &'static str,
+    },
 
     /// A delete was refused because rows still reference the record
     /// (`integrity = "restrict"`). Nothing was deleted.
     #[error("rejected: {model} is still referenced{}", by_child(.child))]
     Rejected {
+        /// The model.
         model: &'static str,
         /// The referencing `table.column`, when the backend tells.
         child: Option<String>,
@@ -38,34 +42,58 @@ pub enum Error {
 
     /// A record points at a parent that does not exist (a dangling foreign key).
     #[error("foreign key violation: {message}")]
-    ForeignKey { message: String },
+    ForeignKey {
+        /// What was refused.
+        message: String,
+    },
 
     /// A value does not fit its column (null in a required column, out of range, …).
     #[error("'{column}' {message}")]
-    Validation { column: String, message: String },
+    Validation {
+        /// The column (or part of the input) at fault.
+        column: String,
+        /// What is wrong with it.
+        message: String,
+    },
 
     /// A column name that the model does not have.
     #[error("unknown column '{column}' on {model}")]
-    UnknownColumn { model: &'static str, column: String },
+    UnknownColumn {
+        /// The model.
+        model: &'static str,
+        /// The name given (clipped).
+        column: String,
+    },
 
     /// A condition operator cormo does not know.
     #[error("unknown operator '{op}'")]
-    UnknownOperator { op: String },
+    UnknownOperator {
+        /// The operator given (clipped).
+        op: String,
+    },
 
     /// An id that is not valid for the backend (e.g. not an ObjectId hex string).
     #[error("'{value}' is not a valid id")]
-    InvalidId { value: String },
+    InvalidId {
+        /// The value given (clipped).
+        value: String,
+    },
 
     /// Data in the database contradicts the declared associations
     /// (e.g. two children for a has_one).
     #[error("integrity error: {message}")]
-    Integrity { message: String },
+    Integrity {
+        /// What is inconsistent.
+        message: String,
+    },
 
     /// The database could not be reached or the connection was lost.
     #[error("connection error: {message}")]
     Connection {
+        /// What happened.
         message: String,
         #[source]
+        /// The underlying error, if any.
         source: Option<BoxError>,
     },
 
@@ -74,7 +102,10 @@ pub enum Error {
     /// running it again may succeed. cormo retries its own internal
     /// transactions; a caller's transaction gets this error to retry.
     #[error("conflict with a concurrent transaction: {message}")]
-    Conflict { message: String },
+    Conflict {
+        /// The database's account of it.
+        message: String,
+    },
 
     /// The statement ran past its time limit (the query's
     /// [`timeout`](crate::Query::timeout), else the connection's
@@ -119,19 +150,26 @@ pub enum Error {
     /// The backend cannot do this; `feature` says what was asked.
     #[error("{backend} does not support {feature}")]
     Unsupported {
+        /// The backend.
         backend: &'static str,
+        /// What it cannot do.
         feature: &'static str,
     },
 
     /// A table the model needs does not exist (run `apply_schemas`).
     #[error("table does not exist: {table}")]
-    TableMissing { table: String },
+    TableMissing {
+        /// The table.
+        table: String,
+    },
 
     /// Any other database error, with the driver's error as the source.
     #[error("database error: {message}")]
     Driver {
+        /// What happened.
         message: String,
         #[source]
+        /// The underlying error, if any.
         source: Option<BoxError>,
     },
 }

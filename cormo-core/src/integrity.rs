@@ -19,9 +19,13 @@ use crate::value::Value;
 /// One rule: rows of `child` reference `parent` through `column`.
 #[derive(Debug, Clone, Copy)]
 pub struct IntegrityRule {
+    /// The model whose records are referenced.
     pub parent: &'static ModelSchema,
+    /// The model holding the foreign key.
     pub child: &'static ModelSchema,
+    /// The foreign-key column of the child.
     pub column: &'static str,
+    /// What deleting a parent does to its children.
     pub action: Integrity,
 }
 

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Core of cormo: the schema model, values, conditions and queries, the
 //! adapter trait with capability flags, the association cache and the
 //! integrity rules. No SQL and no BSON live here; backends render these.

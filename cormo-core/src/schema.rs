@@ -32,9 +32,13 @@ pub enum ColumnType {
 /// the DDL, so rows inserted by other programs get it too.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DefaultValue {
+    /// A boolean.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A float.
     Float(f64),
+    /// A text.
     Str(&'static str),
 }
 
@@ -60,12 +64,15 @@ pub struct ColumnDef {
     pub field: &'static str,
     /// The database column name (`#[cormo(name = "...")]`, else the field name).
     pub name: &'static str,
+    /// The column type.
     pub ty: ColumnType,
+    /// Whether it accepts NULL (an `Option` field).
     pub nullable: bool,
     /// A unique index named after the column.
     pub unique: bool,
     /// A plain index on the column.
     pub index: bool,
+    /// The value a new record's `None` is stored as (`#[cormo(default = ...)]`).
     pub default: Option<DefaultValue>,
     /// Whether the column compares case-insensitively, through a hidden
     /// shadow column (see [`crate::fold`]).
@@ -127,14 +134,18 @@ impl Integrity {
 /// The three association kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AssocKind {
+    /// The target holds this model's id; many of them.
     HasMany,
+    /// The target holds this model's id; at most one.
     HasOne,
+    /// This model holds the target's id.
     BelongsTo,
 }
 
 /// One association declared on a model.
 #[derive(Debug, Clone, Copy)]
 pub struct AssocDef {
+    /// Which kind of association.
     pub kind: AssocKind,
     /// The accessor name (`posts`, `user`, or `as`).
     pub name: &'static str,
@@ -150,8 +161,11 @@ pub struct AssocDef {
 /// An index over one or more columns.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexDef {
+    /// The index name.
     pub name: &'static str,
+    /// Its columns, in order.
     pub columns: &'static [&'static str],
+    /// Whether values must be unique.
     pub unique: bool,
 }
 
@@ -164,6 +178,7 @@ pub struct ModelSchema {
     pub table: &'static str,
     /// All columns but `id`, in field order.
     pub columns: &'static [ColumnDef],
+    /// The associations the model declares.
     pub associations: &'static [AssocDef],
     /// Explicit multi-column indexes (single-column ones come from the columns).
     pub indexes: &'static [IndexDef],
@@ -262,7 +277,10 @@ impl ModelSchema {
 /// An index to create, with its final name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSpec {
+    /// The index name.
     pub name: String,
+    /// Its database columns, in order.
     pub columns: Vec<&'static str>,
+    /// Whether values must be unique.
     pub unique: bool,
 }

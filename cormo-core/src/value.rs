@@ -9,14 +9,23 @@ use crate::schema::ColumnType;
 /// A column value, owned, independent of any backend.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// NULL.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A float.
     Float(f64),
+    /// Text.
     Text(String),
+    /// Binary data.
     Bytes(Vec<u8>),
+    /// A UTC date and time.
     DateTime(DateTime<Utc>),
+    /// A JSON document.
     Json(serde_json::Value),
+    /// A record id.
     Id(RecordId),
 }
 
@@ -30,13 +39,21 @@ impl Value {
 /// Reads one row's columns by position, typed. Adapters implement it over
 /// their native row so models decode straight into their fields.
 pub trait RowReader {
+    /// Column `idx` as a boolean (`None` for NULL).
     fn get_bool(&mut self, idx: usize) -> Result<Option<bool>>;
+    /// Column `idx` as an integer.
     fn get_i64(&mut self, idx: usize) -> Result<Option<i64>>;
+    /// Column `idx` as a float.
     fn get_f64(&mut self, idx: usize) -> Result<Option<f64>>;
+    /// Column `idx` as text.
     fn get_string(&mut self, idx: usize) -> Result<Option<String>>;
+    /// Column `idx` as binary data.
     fn get_bytes(&mut self, idx: usize) -> Result<Option<Vec<u8>>>;
+    /// Column `idx` as a UTC date and time.
     fn get_datetime(&mut self, idx: usize) -> Result<Option<DateTime<Utc>>>;
+    /// Column `idx` as JSON.
     fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>>;
+    /// Column `idx` as a record id.
     fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>>;
 }
 
@@ -189,6 +206,7 @@ impl NumericField for Option<f64> {}
 ///
 /// `Col<M, String>::eq("x")` accepts `&str` because `&str: IntoField<String>`.
 pub trait IntoField<T> {
+    /// The value to bind.
     fn into_value(self) -> Value;
 }
 

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! `#[derive(Model)]` for cormo.
 //!
 //! A thin entry point: parse the attributes into a raw model, check it into

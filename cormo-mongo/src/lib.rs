@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! MongoDB backend for cormo, on the official `mongodb` driver.
 //!
 //! MongoDB has no foreign keys, so this adapter declares

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! SQL backends for cormo on sqlx: SQLite, PostgreSQL, MySQL/MariaDB.
 //!
 //! One generic adapter renders core's queries per [`dialect::Dialect`];

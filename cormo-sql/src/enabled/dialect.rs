@@ -5,13 +5,18 @@ use cormo_core::stmt::AggFunc;
 use cormo_core::ColumnType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The SQL dialects cormo writes.
 pub enum Dialect {
+    /// SQLite 3.
     Sqlite,
+    /// PostgreSQL.
     Postgres,
+    /// MySQL 8 and MariaDB.
     Mysql,
 }
 
 impl Dialect {
+    /// A short name for messages.
     pub fn name(self) -> &'static str {
         match self {
             Dialect::Sqlite => "sqlite",
