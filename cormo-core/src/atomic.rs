@@ -9,9 +9,9 @@ macro_rules! atomically {
         loop {
             let own = $session.own_tx().await?;
             let ours = own.is_some();
-            let $s = own
-                .as_ref()
-                .map_or(*$session, |t| t.session().with_timeout($session.timeout));
+            let $s = own.as_ref().map_or(*$session, |t| {
+                $crate::connection::Executor::session(t).with_timeout($session.timeout)
+            });
             let out = async { $body }.await;
             match $crate::connection::finish(own, out).await {
                 Err($crate::error::Error::Conflict { .. })

@@ -478,4 +478,23 @@ impl<M, T: NumericField> Col<M, T> {
             by: by.into_value(),
         }
     }
+
+    /// Subtracts `by` from the column in an update (`inc` of `-by`),
+    /// checked for overflow like `inc`.
+    pub fn dec(self, by: impl IntoField<T::Inner>) -> Assign {
+        let by = match by.into_value() {
+            Value::Int(i) => match i.checked_neg() {
+                Some(n) => Value::Int(n),
+                // -i64::MIN is no i64: the update is refused as an
+                // increment by something that is not an integer.
+                None => Value::Text(format!("-({i})")),
+            },
+            Value::Float(f) => Value::Float(-f),
+            other => other,
+        };
+        Assign::Inc {
+            column: self.name,
+            by,
+        }
+    }
 }

@@ -8,6 +8,7 @@
 #[macro_use]
 mod atomic;
 mod adapter;
+mod assign_json;
 pub mod assoc;
 mod cache;
 mod cond;

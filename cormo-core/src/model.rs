@@ -165,22 +165,21 @@ pub trait Model: Sized + Send + Sync + 'static {
     }
 
     /// Inserts many new records in few statements (one per chunk of rows),
-    /// all or nothing, and returns them saved. Records that carry a
-    /// caller-chosen id, or are already stored, are [`Error::Validation`]:
-    /// use `save` for those.
+    /// all or nothing, and returns them saved. Records already stored are
+    /// [`Error::Validation`] (use `save`). Records may carry caller-chosen
+    /// ids (`Id::new(..)`): a batch with any is inserted one row at a time,
+    /// still all or nothing, the chosen ids first so the generated ones of
+    /// the others come after them and never collide with them.
     fn create_many(
         db: &impl Executor,
         mut records: Vec<Self>,
     ) -> impl Future<Output = Result<Vec<Self>>> + Send {
         async move {
-            if let Some(r) = records
-                .iter()
-                .find(|r| r.cormo_id().is_persisted() || r.cormo_id().get().is_some())
-            {
+            if let Some(r) = records.iter().find(|r| r.cormo_id().is_persisted()) {
                 return Err(Error::validation(
                     "id",
                     format!(
-                        "{} already has an id; create_many inserts new records only",
+                        "{} is already stored; create_many inserts new records only",
                         r.cormo_id()
                     ),
                 ));
@@ -196,7 +195,13 @@ pub trait Model: Sized + Send + Sync + 'static {
             for values in &rows {
                 Self::schema().check_values(values)?;
             }
-            let ids = db.session().insert_many(Self::schema(), &rows).await?;
+            let chosen: Vec<Option<RecordId>> =
+                records.iter().map(|r| r.cormo_id().get()).collect();
+            let ids = if chosen.iter().any(Option::is_some) {
+                crate::save::insert_each(db.session(), Self::schema(), &chosen, &rows).await?
+            } else {
+                db.session().insert_many(Self::schema(), &rows).await?
+            };
             if ids.len() != records.len() {
                 return Err(Error::Driver {
                     message: format!("inserted {} rows but got {} ids", records.len(), ids.len()),

@@ -380,6 +380,14 @@ impl<M: Model> Query<M> {
         s.update(&q, &assigns).await
     }
 
+    /// [`update`](Self::update) with updates given as JSON (see
+    /// [`Assign::from_json`]): `{"age": {"$inc": 1}, "name": "x"}`. Bad
+    /// input is an error and nothing is written.
+    pub async fn update_json(&self, db: &impl Executor, json: &serde_json::Value) -> Result<u64> {
+        let assigns = Assign::from_json(M::schema(), json)?;
+        self.update(db, assigns).await
+    }
+
     /// UPDATE and DELETE take no ORDER / LIMIT portably: a paged query is
     /// first resolved to the ids it selects, so adapters never see paging
     /// there.

@@ -75,3 +75,27 @@ pub(crate) async fn tree<M: Model>(record: &mut M, s: Session<'_>) -> Result<()>
     }
     out
 }
+
+/// Inserts rows one at a time, each with its chosen id or a generated one,
+/// all or nothing (a `create_many` batch with caller-chosen ids).
+pub(crate) async fn insert_each(
+    s: Session<'_>,
+    schema: &'static crate::schema::ModelSchema,
+    ids: &[Option<crate::id::RecordId>],
+    rows: &[Vec<crate::value::Value>],
+) -> Result<Vec<crate::id::RecordId>> {
+    let session = &s;
+    atomically!(session, |t| {
+        // Chosen ids first: the database then generates ids past them, so
+        // a generated id never takes one chosen later in the batch.
+        let mut out: Vec<Option<crate::id::RecordId>> = vec![None; rows.len()];
+        for chosen in [true, false] {
+            for (i, (id, values)) in ids.iter().zip(rows).enumerate() {
+                if id.is_some() == chosen {
+                    out[i] = Some(t.insert(schema, *id, values).await?);
+                }
+            }
+        }
+        Ok(out.into_iter().flatten().collect())
+    })
+}

@@ -317,3 +317,51 @@ pub async fn query_ids_and_dates(db: &Connection) {
     assert_eq!(q.count(db).await.unwrap(), 2);
     assert_eq!(q.ids(db).await.unwrap().len(), 2);
 }
+
+/// Updates as JSON (`$inc` included) and `dec`, checked like conditions.
+pub async fn query_update_json_and_dec(db: &Connection) {
+    use serde_json::json;
+    people(db).await;
+    let bob = User::query().filter(User::NAME.eq("Bob"));
+    let n = bob
+        .update_json(db, &json!({"age": {"$inc": 5}, "name": "Bobby"}))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let bobby = User::query().filter(User::NAME.eq("Bobby"));
+    assert_eq!(bobby.first(db).await.unwrap().unwrap().age, 30);
+    bobby.update(db, [User::AGE.dec(10)]).await.unwrap();
+    bobby
+        .update_json(db, &json!({"age": {"$inc": -1}}))
+        .await
+        .unwrap();
+    assert_eq!(bobby.first(db).await.unwrap().unwrap().age, 19);
+
+    let before = db.stats().writes;
+    for (bad, want) in [
+        (json!({"name": {"$inc": 1}}), "validation"),
+        (json!({"age": {"$inc": 1.5}}), "validation"),
+        (json!({"age": {"$mul": 2}}), "operator"),
+        (json!({"password": 1}), "column"),
+        (json!({"age": "x"}), "validation"),
+        (json!({"name": null}), "validation"),
+        (json!([1]), "validation"),
+    ] {
+        let err = User::query().update_json(db, &bad).await.unwrap_err();
+        let kind = match err {
+            Error::Validation { .. } => "validation",
+            Error::UnknownOperator { .. } => "operator",
+            Error::UnknownColumn { .. } => "column",
+            _ => "other",
+        };
+        assert_eq!(kind, want, "{bad}: {err:?}");
+    }
+    assert_eq!(db.stats().writes, before, "nothing was written");
+    // An increment past the column's range is refused, as with `inc`.
+    let err = bobby
+        .update_json(db, &json!({"age": {"$inc": i64::from(i32::MAX)}}))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+    assert_eq!(bobby.first(db).await.unwrap().unwrap().age, 19);
+}

@@ -309,13 +309,52 @@ pub async fn create_many_returns_ids_in_order(db: &Connection) {
     assert_eq!(ids.len(), 5);
     assert!(User::create_many(db, Vec::new()).await.unwrap().is_empty());
 
-    let given = vec![User {
-        id: Id::new(77),
-        ..Default::default()
-    }];
-    let err = User::create_many(db, given).await.unwrap_err();
+    // A stored record is refused: create_many inserts new records only.
+    let stored = User::find(db, ids[0]).await.unwrap();
+    let err = User::create_many(db, vec![stored]).await.unwrap_err();
     assert!(matches!(err, Error::Validation { .. }), "{err:?}");
     assert_eq!(User::query().count(db).await.unwrap(), 5);
+}
+
+/// `create_many` takes caller-chosen ids, mixed with generated ones, all
+/// or nothing.
+pub async fn create_many_takes_chosen_ids(db: &Connection) {
+    db.register::<User>();
+    db.apply_schemas().await.unwrap();
+    let object_ids = db.capabilities().object_ids;
+    let id = |n: u32| -> RecordId {
+        if object_ids {
+            format!("5f00000000000000{n:08x}").parse().unwrap()
+        } else {
+            RecordId::Int(i64::from(n))
+        }
+    };
+    let user = |chosen: Option<u32>, name: &str| User {
+        id: chosen.map_or_else(Id::default, |n| Id::new(id(n))),
+        name: name.into(),
+        ..Default::default()
+    };
+    let saved = User::create_many(
+        db,
+        vec![user(Some(500), "a"), user(None, "b"), user(Some(501), "c")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved[0].id.get(), Some(id(500)));
+    assert_eq!(saved[2].id.get(), Some(id(501)));
+    let generated = saved[1].id.get().unwrap();
+    assert!(generated != id(500) && generated != id(501));
+    assert_eq!(User::find(db, id(501)).await.unwrap().name, "c");
+    // A chosen id that exists fails the whole batch.
+    let err = User::create_many(db, vec![user(Some(600), "d"), user(Some(500), "again")])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Duplicated { .. }), "{err:?}");
+    assert_eq!(User::query().count(db).await.unwrap(), 3);
+    assert!(matches!(
+        User::find(db, id(600)).await,
+        Err(Error::NotFound { .. })
+    ));
 }
 
 pub async fn apply_schemas_evolves_deployed_tables(db: &Connection) {
