@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::id::RecordId;
 use crate::integrity::IntegrityRule;
 use crate::schema::ModelSchema;
-use crate::stmt::{Aggregate, Upsert};
+use crate::stmt::{Aggregate, Raw, Upsert};
 use crate::value::{RowReader, Value};
 
 /// What a backend can do. Core decides how to carry out an operation from
@@ -126,6 +126,15 @@ impl<'a> Select<'a> {
 /// [`Select::columns`]).
 pub type RowSink<'a> = dyn FnMut(&mut dyn RowReader) -> Result<()> + Send + 'a;
 
+/// What a [`Raw`] statement gave back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawOutcome {
+    /// The rows, as JSON objects keyed by column name.
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Rows inserted, updated or deleted, where the database reports it.
+    pub affected: u64,
+}
+
 /// One row of a [`RowStream`], owned: column 0 is the id, then the
 /// selected columns, as for [`RowSink`].
 pub type OwnedRow = Box<dyn RowReader + Send>;
@@ -201,6 +210,13 @@ pub trait Adapter: Send + Sync + 'static {
     /// as long as its reader.
     async fn stream(&self, tx: Option<std::sync::Arc<TxSlot>>, q: &Select<'_>)
         -> Result<RowStream>;
+
+    /// Runs a statement as written ([`Raw`]). With `rows`, returns its rows
+    /// as JSON objects keyed by column name (a command's reply as one row);
+    /// without, runs it for its effect and returns the rows it affected.
+    /// A kind of statement the backend does not speak is
+    /// [`Error::Unsupported`](crate::Error::Unsupported).
+    async fn raw(&self, tx: Option<&TxSlot>, raw: &Raw, rows: bool) -> Result<RawOutcome>;
 
     /// The database's plan for `q`, as text.
     async fn explain(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<String>;

@@ -37,7 +37,8 @@ mod validate;
 mod value;
 
 pub use adapter::{
-    Adapter, Capabilities, IsolationLevel, OwnedRow, RowSink, RowStream, Select, TxIntent, TxSlot,
+    Adapter, Capabilities, IsolationLevel, OwnedRow, RawOutcome, RowSink, RowStream, Select,
+    TxIntent, TxSlot,
 };
 pub use cond::{Assign, CmpOp, Col, Cond, Dir, LikeKind, Order};
 pub use cond_deep::MAX_COND_DEPTH;
@@ -50,6 +51,7 @@ pub use group::{
 pub use id::{Id, RecordId, MAX_CHOSEN_ID};
 pub use include::{Include, Level, Rel, SelectedLevel, MAX_IDS_PER_STATEMENT};
 pub use model::{BoxFuture, IdArg, Model};
+pub use ops::raw::{raw_command, raw_sql, RawQuery};
 pub use ops::upsert::UpsertOptions;
 pub use partial::{positions as partial_positions, Partial};
 pub use query::{Query, Selected};

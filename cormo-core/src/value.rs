@@ -247,3 +247,32 @@ impl IntoField<Vec<u8>> for &[u8] {
         Value::Bytes(self.to_vec())
     }
 }
+
+macro_rules! value_from {
+    ($($t:ty => |$v:ident| $e:expr),* $(,)?) => {
+        $(impl From<$t> for Value {
+            fn from($v: $t) -> Value {
+                $e
+            }
+        })*
+    };
+}
+
+value_from!(
+    bool => |v| Value::Bool(v),
+    i32 => |v| Value::Int(i64::from(v)),
+    i64 => |v| Value::Int(v),
+    f64 => |v| Value::Float(v),
+    String => |v| Value::Text(v),
+    &str => |v| Value::Text(v.to_owned()),
+    Vec<u8> => |v| Value::Bytes(v),
+    DateTime<Utc> => |v| Value::DateTime(v),
+    serde_json::Value => |v| Value::Json(v),
+    RecordId => |v| Value::Id(v),
+);
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}

@@ -421,6 +421,44 @@ impl Adapter for MongoAdapter {
         stream::open(self.coll(q.schema), tx, f, opts, q.schema, columns).await
     }
 
+    async fn raw(
+        &self,
+        tx: Option<&TxSlot>,
+        raw: &cormo_core::stmt::Raw,
+        _rows: bool,
+    ) -> Result<cormo_core::RawOutcome> {
+        let cormo_core::stmt::Raw::Command(command) = raw else {
+            return Err(Error::Unsupported {
+                backend: "mongodb",
+                feature: "SQL (raw_sql is for the SQL backends; use raw_command)",
+            });
+        };
+        let command = match Bson::try_from(command.clone()) {
+            Ok(Bson::Document(d)) => d,
+            _ => {
+                return Err(Error::validation(
+                    "command",
+                    "must be a JSON object (a MongoDB command document)",
+                ))
+            }
+        };
+        let reply =
+            with_session!(tx, self.db.run_command(command)).map_err(|e| errors::map(e, None))?;
+        let affected = match reply.get("n") {
+            Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
+            Some(Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
+            _ => 0,
+        };
+        let row = match Bson::Document(reply).into_relaxed_extjson() {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        Ok(cormo_core::RawOutcome {
+            rows: vec![row],
+            affected,
+        })
+    }
+
     async fn explain(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<String> {
         let opts = Self::find_options(q, Self::projection(q)?)?;
         let mut find = doc! {

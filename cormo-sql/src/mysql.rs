@@ -14,6 +14,7 @@ use crate::enabled::adapter::{int_id, SqlAdapter};
 use crate::enabled::backend::{
     json_list, text_param, Backend, BeginWith, Done, ALL_ISOLATION_LEVELS,
 };
+use crate::enabled::backend::{lean_date, unreadable};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::pool::{ConnPool, Settings};
@@ -167,6 +168,54 @@ impl Backend for MySqlBackend {
 
     fn reader(row: &MySqlRow) -> impl RowReader + '_ {
         Reader(row)
+    }
+
+    fn lean(row: &MySqlRow) -> Result<serde_json::Map<String, serde_json::Value>> {
+        use serde_json::Value as J;
+        use sqlx::{Column, TypeInfo, ValueRef};
+        let mut out = serde_json::Map::with_capacity(row.columns().len());
+        for (i, col) in row.columns().iter().enumerate() {
+            let name = col.name();
+            if row.try_get_raw(i).map_err(decode_err)?.is_null() {
+                out.insert(name.to_owned(), J::Null);
+                continue;
+            }
+            let get = |e| decode_err(e);
+            let v = match col.type_info().name() {
+                "BOOLEAN" => J::Bool(row.try_get(i).map_err(get)?),
+                "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT" => {
+                    J::from(row.try_get::<i64, _>(i).map_err(get)?)
+                }
+                "TINYINT UNSIGNED" | "SMALLINT UNSIGNED" | "MEDIUMINT UNSIGNED"
+                | "INT UNSIGNED" | "BIGINT UNSIGNED" => {
+                    J::from(row.try_get::<u64, _>(i).map_err(get)?)
+                }
+                "FLOAT" => J::from(row.try_get::<f32, _>(i).map_err(get)?),
+                "DOUBLE" => J::from(row.try_get::<f64, _>(i).map_err(get)?),
+                "VARCHAR" | "CHAR" | "TEXT" | "TINYTEXT" | "MEDIUMTEXT" | "LONGTEXT" | "ENUM" => {
+                    J::String(row.try_get(i).map_err(get)?)
+                }
+                "DATETIME" => lean_date(
+                    row.try_get::<chrono::NaiveDateTime, _>(i)
+                        .map_err(get)?
+                        .and_utc(),
+                ),
+                "TIMESTAMP" => lean_date(row.try_get(i).map_err(get)?),
+                "JSON" => row.try_get(i).map_err(get)?,
+                // Text under a binary collation (cormo's tables are
+                // utf8mb4_bin) is reported as binary: UTF-8 reads as text.
+                "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" | "BINARY" | "VARBINARY" => {
+                    let bytes: Vec<u8> = row.try_get(i).map_err(get)?;
+                    match String::from_utf8(bytes) {
+                        Ok(text) => J::String(text),
+                        Err(e) => J::from(e.into_bytes()),
+                    }
+                }
+                other => return Err(unreadable(name, other)),
+            };
+            out.insert(name.to_owned(), v);
+        }
+        Ok(out)
     }
 
     fn done(r: <Self::DB as sqlx::Database>::QueryResult) -> Done {

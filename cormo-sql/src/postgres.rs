@@ -11,6 +11,7 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgRow};
 use sqlx::{Arguments, Postgres, Row};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
+use crate::enabled::backend::{lean_date, unreadable};
 use crate::enabled::backend::{text_param, Backend, BeginWith, Done, ALL_ISOLATION_LEVELS};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
@@ -204,6 +205,42 @@ impl Backend for PgBackend {
 
     fn reader(row: &PgRow) -> impl RowReader + '_ {
         Reader(row)
+    }
+
+    fn lean(row: &PgRow) -> Result<serde_json::Map<String, serde_json::Value>> {
+        use serde_json::Value as J;
+        use sqlx::{Column, TypeInfo, ValueRef};
+        let mut out = serde_json::Map::with_capacity(row.columns().len());
+        for (i, col) in row.columns().iter().enumerate() {
+            let name = col.name();
+            if row.try_get_raw(i).map_err(decode_err)?.is_null() {
+                out.insert(name.to_owned(), J::Null);
+                continue;
+            }
+            let get = |e| decode_err(e);
+            let v = match col.type_info().name() {
+                "BOOL" => J::Bool(row.try_get(i).map_err(get)?),
+                "INT2" => J::from(row.try_get::<i16, _>(i).map_err(get)?),
+                "INT4" => J::from(row.try_get::<i32, _>(i).map_err(get)?),
+                "INT8" => J::from(row.try_get::<i64, _>(i).map_err(get)?),
+                "FLOAT4" => J::from(row.try_get::<f32, _>(i).map_err(get)?),
+                "FLOAT8" => J::from(row.try_get::<f64, _>(i).map_err(get)?),
+                "TEXT" | "VARCHAR" | "CHAR" | "BPCHAR" | "NAME" => {
+                    J::String(row.try_get(i).map_err(get)?)
+                }
+                "TIMESTAMPTZ" => lean_date(row.try_get(i).map_err(get)?),
+                "TIMESTAMP" => lean_date(
+                    row.try_get::<chrono::NaiveDateTime, _>(i)
+                        .map_err(get)?
+                        .and_utc(),
+                ),
+                "JSON" | "JSONB" => row.try_get(i).map_err(get)?,
+                "BYTEA" => J::from(row.try_get::<Vec<u8>, _>(i).map_err(get)?),
+                other => return Err(unreadable(name, other)),
+            };
+            out.insert(name.to_owned(), v);
+        }
+        Ok(out)
     }
 
     fn done(r: <Self::DB as sqlx::Database>::QueryResult) -> Done {

@@ -11,6 +11,7 @@ use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, Sql
 use sqlx::{Arguments, Row, Sqlite};
 
 use crate::enabled::adapter::{int_id, SqlAdapter};
+use crate::enabled::backend::unreadable;
 use crate::enabled::backend::{json_list, text_param, Backend, BeginWith, Done};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
@@ -163,6 +164,32 @@ impl Backend for SqliteBackend {
 
     fn reader(row: &SqliteRow) -> impl RowReader + '_ {
         Reader(row)
+    }
+
+    fn lean(row: &SqliteRow) -> Result<serde_json::Map<String, serde_json::Value>> {
+        use serde_json::Value as J;
+        use sqlx::{Column, TypeInfo, ValueRef};
+        let mut out = serde_json::Map::with_capacity(row.columns().len());
+        for (i, col) in row.columns().iter().enumerate() {
+            let name = col.name();
+            // SQLite types values, not columns: read each by what it holds.
+            let raw = row.try_get_raw(i).map_err(decode_err)?;
+            if raw.is_null() {
+                out.insert(name.to_owned(), J::Null);
+                continue;
+            }
+            let kind = raw.type_info().name().to_owned();
+            let get = |e| decode_err(e);
+            let v = match kind.as_str() {
+                "INTEGER" => J::from(row.try_get::<i64, _>(i).map_err(get)?),
+                "REAL" => J::from(row.try_get::<f64, _>(i).map_err(get)?),
+                "TEXT" => J::String(row.try_get(i).map_err(get)?),
+                "BLOB" => J::from(row.try_get::<Vec<u8>, _>(i).map_err(get)?),
+                other => return Err(unreadable(name, other)),
+            };
+            out.insert(name.to_owned(), v);
+        }
+        Ok(out)
     }
 
     fn done(r: <Self::DB as sqlx::Database>::QueryResult) -> Done {

@@ -3,6 +3,7 @@
 //! inside the caller's transaction (see [`Session`](crate::Session)).
 
 pub(crate) mod aggregate;
+pub(crate) mod raw;
 pub(crate) mod read;
 pub(crate) mod stream;
 pub(crate) mod upsert;

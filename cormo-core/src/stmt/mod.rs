@@ -5,7 +5,9 @@
 //! input any other way.
 
 mod aggregate;
+mod raw;
 mod upsert;
 
 pub use aggregate::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
+pub use raw::Raw;
 pub use upsert::Upsert;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
-use cormo_core::stmt::{Aggregate, Upsert};
+use cormo_core::stmt::{Aggregate, Raw, Upsert};
 use cormo_core::{
     Adapter, Assign, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
     RowSink, Select, TxIntent, TxSlot, Value,
@@ -479,6 +479,36 @@ where
 
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {
         self.ids(tx, q).await
+    }
+
+    async fn raw(
+        &self,
+        tx: Option<&TxSlot>,
+        raw: &Raw,
+        want_rows: bool,
+    ) -> Result<cormo_core::RawOutcome> {
+        let Raw::Sql { text, params } = raw else {
+            return Err(Error::Unsupported {
+                backend: self.caps.backend,
+                feature: "database commands (raw_command is MongoDB's; use raw_sql)",
+            });
+        };
+        let mut sql = Sql::raw(B::DIALECT, text);
+        sql.params = params.iter().cloned().map(render::Param::One).collect();
+        if !want_rows {
+            let done = self.exec(tx, None, Op::Write, sql, None).await?;
+            return Ok(cormo_core::RawOutcome {
+                rows: Vec::new(),
+                affected: done.rows,
+            });
+        }
+        let limit = self.limit(tx, None)?;
+        let mut c = self.conn(tx).await?;
+        let map = |e| errors::map(B::DIALECT, None, Op::Read, e);
+        let r = timeout::fetch_rows::<B>(c.get()?, sql, &map, limit).await;
+        c.done(&r);
+        let rows = r?.iter().map(B::lean).collect::<Result<Vec<_>>>()?;
+        Ok(cormo_core::RawOutcome { rows, affected: 0 })
     }
 
     async fn explain(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<String> {

@@ -30,6 +30,12 @@ pub trait Backend: Send + Sync + Sized + 'static {
     /// Reads a row in place, with the driver's type rules.
     fn reader(row: &<Self::DB as Database>::Row) -> impl RowReader + '_;
 
+    /// A row of a raw statement as JSON, by column name, each value read
+    /// by the type the driver reports.
+    fn lean(
+        row: &<Self::DB as Database>::Row,
+    ) -> Result<serde_json::Map<String, serde_json::Value>>;
+
     /// Rows affected and the generated id, from a statement's result.
     fn done(result: <Self::DB as Database>::QueryResult) -> Done;
 
@@ -127,6 +133,24 @@ where
 }
 
 /// Runs a query and hands each row to `sink`, decoded in place.
+/// Every row of `sql`, owned.
+pub async fn fetch_all<B: Backend>(
+    conn: &mut <B::DB as Database>::Connection,
+    sql: Sql,
+    map: MapErr<'_>,
+) -> Result<Vec<<B::DB as Database>::Row>>
+where
+    for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
+    <B::DB as Database>::Arguments: IntoArguments<B::DB>,
+{
+    sql.check_size()?;
+    let args = B::arguments(sql.params)?;
+    sqlx::query_with(AssertSqlSafe(sql.text), args)
+        .fetch_all(conn)
+        .await
+        .map_err(map)
+}
+
 pub async fn fetch<B: Backend>(
     conn: &mut <B::DB as Database>::Connection,
     sql: Sql,
@@ -144,4 +168,17 @@ where
         sink(&mut B::reader(&row))?;
     }
     Ok(())
+}
+
+/// A raw row's column of a type cormo cannot read as JSON.
+pub fn unreadable(column: &str, ty: &str) -> cormo_core::Error {
+    cormo_core::Error::validation(
+        column,
+        format!("has the database type {ty}, which raw rows do not read; cast it in the SQL (to text, say)"),
+    )
+}
+
+/// A date as raw rows give it.
+pub fn lean_date(t: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
+    serde_json::Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }

@@ -129,6 +129,30 @@ where
     restore::<B, _>(conn, around.after, &map, r).await
 }
 
+/// Every row of `sql`, owned (raw statements, whose columns are read by
+/// name afterwards), under `limit`.
+pub async fn fetch_rows<B: Backend>(
+    conn: &mut <B::DB as Database>::Connection,
+    mut sql: Sql,
+    map: MapErr<'_>,
+    limit: Option<Limit>,
+) -> Result<Vec<<B::DB as Database>::Row>>
+where
+    for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
+    <B::DB as Database>::Arguments: IntoArguments<B::DB>,
+{
+    let Some(limit) = limit else {
+        return backend::fetch_all::<B>(conn, sql, map).await;
+    };
+    let around = B::bound(&mut sql, &limit)?;
+    let map = timed_out(B::DIALECT, limit.limit, Instant::now(), map);
+    if let Some(before) = around.before {
+        backend::execute::<B>(conn, before, &map).await?;
+    }
+    let r = backend::fetch_all::<B>(conn, sql, &map).await;
+    restore::<B, _>(conn, around.after, &map, r).await
+}
+
 /// Starts a transaction (`statement`, else `BEGIN`) under `limit`: what
 /// waits there is SQLite's `BEGIN IMMEDIATE`, for the write lock.
 pub async fn begin<B: Backend>(

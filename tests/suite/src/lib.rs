@@ -90,6 +90,7 @@ suite_tests! {
     reading::pluck_and_lean_rows,
     reading::distinct_values,
     reading::explain_returns_the_plan,
+    reading::raw_statements_are_the_escape_hatch,
     records::create_find_save_destroy,
     records::build_then_save_inserts_once,
     records::caller_chosen_id_is_inserted,

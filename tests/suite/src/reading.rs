@@ -222,3 +222,66 @@ pub async fn explain_returns_the_plan(db: &Connection) {
         .await;
     assert!(matches!(bad, Err(Error::Validation { .. })), "{bad:?}");
 }
+
+/// The escape hatch: SQL on the SQL backends, commands on MongoDB, each
+/// refusing the other's with `Unsupported`.
+pub async fn raw_statements_are_the_escape_hatch(db: &Connection) {
+    let users = people(db).await;
+    if db.capabilities().object_ids {
+        let sql = cormo::raw_sql("SELECT 1").fetch(db).await;
+        assert!(matches!(sql, Err(Error::Unsupported { .. })), "{sql:?}");
+        let reply = cormo::raw_command(json!({"count": "users", "query": {"age": {"$gt": 26}}}));
+        assert_eq!(reply.execute(db).await.unwrap(), 2);
+        let rows = reply.fetch(db).await.unwrap();
+        assert_eq!(rows[0]["n"], 2);
+        let bad = cormo::raw_command(json!(["not", "a", "document"]))
+            .fetch(db)
+            .await;
+        assert!(matches!(bad, Err(Error::Validation { .. })), "{bad:?}");
+        return;
+    }
+    let ph = |n: usize| {
+        if db.capabilities().backend == "postgres" {
+            format!("${n}")
+        } else {
+            "?".to_owned()
+        }
+    };
+    let select = cormo::raw_sql(format!(
+        "SELECT id, name, age FROM users WHERE age > {} ORDER BY age",
+        ph(1)
+    ))
+    .bind(26);
+    let rows = select.fetch(db).await.unwrap();
+    let id = serde_json::to_value(users[0].id.get().unwrap()).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        serde_json::Value::Object(rows[0].clone()),
+        json!({"id": id, "name": "Alice", "age": 30})
+    );
+    let records: Vec<User> = select.fetch_as(db).await.unwrap();
+    assert_eq!(records[1].name, "carol");
+    assert!(records.iter().all(|u| u.id.is_persisted()));
+    let n = cormo::raw_sql(format!(
+        "UPDATE users SET age = age + 1 WHERE name = {}",
+        ph(1)
+    ))
+    .bind("Bob")
+    .execute(db)
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(User::find(db, &users[1].id).await.unwrap().age, 26);
+    let cmd = cormo::raw_command(json!({"ping": 1})).fetch(db).await;
+    assert!(matches!(cmd, Err(Error::Unsupported { .. })), "{cmd:?}");
+    // Rows missing a model column cannot be records.
+    let partial: Result<Vec<User>> = cormo::raw_sql("SELECT id, name FROM users")
+        .fetch_as(db)
+        .await;
+    assert!(
+        matches!(partial, Err(Error::UnknownColumn { .. })),
+        "{partial:?}"
+    );
+    // A statement the database refuses is an error, as any other.
+    assert!(cormo::raw_sql("SELEC nonsense").fetch(db).await.is_err());
+}
