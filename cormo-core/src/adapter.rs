@@ -4,11 +4,12 @@ use std::any::Any;
 
 use async_trait::async_trait;
 
-use crate::cond::{Assign, Cond, Order};
+use crate::cond::{Assign, Cond};
 use crate::error::Result;
 use crate::id::RecordId;
 use crate::integrity::IntegrityRule;
 use crate::schema::ModelSchema;
+pub use crate::stmt::Select;
 use crate::stmt::{Aggregate, Raw, Upsert};
 use crate::value::{RowReader, Value};
 
@@ -72,54 +73,6 @@ pub enum TxIntent {
 /// A backend's transaction state, owned by a [`crate::Transaction`] and handed
 /// back to the adapter for each operation inside it. `None` once finished.
 pub type TxSlot = tokio::sync::Mutex<Option<Box<dyn Any + Send>>>;
-
-/// The query an adapter runs: a model, a condition, order and paging.
-#[derive(Debug, Clone, Copy)]
-pub struct Select<'a> {
-    /// The model read.
-    pub schema: &'static ModelSchema,
-    /// Which rows.
-    pub cond: &'a Cond,
-    /// Their order.
-    pub order: &'a [Order],
-    /// At most this many rows.
-    pub limit: Option<u64>,
-    /// Skips this many rows first.
-    pub skip: Option<u64>,
-    /// The query's own time limit; `None` means the connection's
-    /// statement timeout (if any) applies.
-    pub timeout: Option<std::time::Duration>,
-    /// The columns `select` reads, as positions in `schema.columns`;
-    /// `None` reads every column. Either way column 0 of a row is the id,
-    /// and column `k + 1` the `k`-th column read.
-    pub columns: Option<&'a [usize]>,
-}
-
-impl<'a> Select<'a> {
-    /// All rows of `schema` matching `cond`.
-    pub fn filter(schema: &'static ModelSchema, cond: &'a Cond) -> Self {
-        Select {
-            schema,
-            cond,
-            order: &[],
-            limit: None,
-            skip: None,
-            timeout: None,
-            columns: None,
-        }
-    }
-
-    /// The schema column row column `idx` holds (`None` for the id, or
-    /// past the end).
-    pub fn column_at(&self, idx: usize) -> Option<&'static crate::schema::ColumnDef> {
-        let k = idx.checked_sub(1)?;
-        let pos = match self.columns {
-            Some(cols) => *cols.get(k)?,
-            None => k,
-        };
-        self.schema.columns.get(pos)
-    }
-}
 
 /// Called once per row with a reader positioned on it; column 0 is the id,
 /// column `i + 1` is `schema.columns[i]` (or the `i`-th of

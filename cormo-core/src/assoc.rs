@@ -6,11 +6,12 @@
 use std::sync::{Arc, OnceLock};
 
 use crate::cond::Cond;
-use crate::connection::{Executor, Session};
+use crate::connection::Executor;
 use crate::error::{Error, Result};
 use crate::id::{Id, RecordId};
 use crate::model::Model;
 use crate::query::Query;
+use crate::session::Session;
 use crate::value::Value;
 
 /// Cache entry of a has_many: what was loaded, plus records built before it

@@ -13,7 +13,7 @@ macro_rules! atomically {
                 $crate::connection::Executor::session(t).with_timeout($session.timeout)
             });
             let out = async { $body }.await;
-            match $crate::connection::finish(own, out).await {
+            match $crate::session::finish(own, out).await {
                 Err($crate::error::Error::Conflict { .. })
                     if ours && attempt < $crate::atomic::MAX_RETRIES =>
                 {

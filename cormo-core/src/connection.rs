@@ -4,18 +4,17 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::adapter::{Adapter, Capabilities, IsolationLevel, RowSink, Select, TxIntent, TxSlot};
+use crate::adapter::{Adapter, Capabilities, IsolationLevel, Select, TxIntent};
 use crate::cond::Assign;
 use crate::error::{Error, Result};
-use crate::fold::{self, Folded};
+use crate::fold;
 use crate::id::RecordId;
-use crate::increment;
 use crate::integrity::{self, IntegrityRule};
 use crate::model::Model;
 use crate::schema::ModelSchema;
+use crate::session::Session;
 use crate::stats::{Counters, Op, Stats};
-use crate::transaction::{Transaction, TxRef};
-use crate::validate;
+use crate::transaction::Transaction;
 use crate::value::Value;
 
 /// The longest time limit a statement can have: 2³¹ − 1 ms (about 24.8
@@ -156,6 +155,21 @@ impl Connection {
 
     pub(crate) fn adapter(&self) -> &dyn Adapter {
         &*self.inner.adapter
+    }
+
+    /// Counts one statement (see [`Connection::stats`]).
+    pub(crate) fn note_statement(&self, kind: Op) {
+        self.inner.counters.note(kind);
+    }
+
+    /// The connection's statement time limit.
+    pub(crate) fn statement_timeout(&self) -> Option<Duration> {
+        self.inner.statement_timeout
+    }
+
+    /// Whether emulated foreign keys are checked on writes.
+    pub(crate) fn checks_foreign_keys(&self) -> bool {
+        self.inner.check_foreign_keys
     }
 
     /// How many statements this connection's operations have sent so far
@@ -379,387 +393,6 @@ fn drop_order(
         out.push(left.remove(pos));
     }
     out
-}
-
-/// Paging as every backend can take it, or `None` when the answer is
-/// certainly empty: `limit(0)` selects nothing (MongoDB would read it as
-/// "no limit"), a limit past `i64::MAX` is no limit, and nothing is left
-/// after skipping more rows than `i64::MAX`.
-pub(crate) fn paged<'q>(q: &Select<'q>) -> Option<Select<'q>> {
-    const MAX: u64 = i64::MAX as u64;
-    if q.limit == Some(0) || q.skip.is_some_and(|s| s > MAX) {
-        return None;
-    }
-    Some(Select {
-        limit: q.limit.filter(|l| *l <= MAX),
-        skip: q.skip.filter(|s| *s > 0),
-        ..*q
-    })
-}
-
-/// Where an operation runs: a connection, and the caller's transaction if
-/// any. Every operation goes through here, so none escapes the transaction,
-/// every condition is checked before a backend sees it, and a failed
-/// statement aborts the transaction the same way on every backend.
-#[derive(Clone, Copy)]
-pub struct Session<'a> {
-    pub(crate) conn: &'a Connection,
-    pub(crate) tx: Option<TxRef<'a>>,
-    /// The operation's own time limit, over the connection's.
-    pub(crate) timeout: Option<Duration>,
-}
-
-/// How long past a statement's limit cormo waits for the database to stop
-/// it before giving up on a server that does not answer at all.
-const UNANSWERED_GRACE: Duration = Duration::from_secs(2);
-
-impl<'a> Session<'a> {
-    pub(crate) fn new(conn: &'a Connection, tx: Option<TxRef<'a>>) -> Self {
-        Session {
-            conn,
-            tx,
-            timeout: None,
-        }
-    }
-
-    /// The same session with an operation's own time limit, if it has one.
-    pub(crate) fn with_timeout(mut self, limit: Option<Duration>) -> Self {
-        if limit.is_some() {
-            self.timeout = limit;
-        }
-        self
-    }
-
-    /// A query carrying this operation's time limit to the adapter, which
-    /// has the database enforce it (the connection's applies otherwise).
-    fn timed<'q>(&self, q: Select<'q>) -> Select<'q> {
-        Select {
-            timeout: q.timeout.or(self.timeout),
-            ..q
-        }
-    }
-
-    /// Runs one adapter call. The database stops a statement at its limit;
-    /// this only bounds the wait when the server does not answer at all.
-    pub(crate) async fn bounded<T>(
-        &self,
-        kind: Op,
-        op: impl std::future::Future<Output = Result<T>>,
-    ) -> Result<T> {
-        self.conn.inner.counters.note(kind);
-        let Some(limit) = self.timeout.or(self.conn.inner.statement_timeout) else {
-            return op.await;
-        };
-        match tokio::time::timeout(limit.saturating_add(UNANSWERED_GRACE), op).await {
-            Ok(r) => r,
-            Err(_) => Err(Error::Timeout { after: limit }),
-        }
-    }
-
-    pub(crate) fn adapter(&self) -> &'a dyn Adapter {
-        self.conn.adapter()
-    }
-
-    /// The transaction slot, once the transaction is ready for a statement.
-    pub(crate) async fn slot(&self) -> Result<Option<&'a TxSlot>> {
-        match self.tx {
-            None => Ok(None),
-            Some(t) => t.enter(self.adapter()).await.map(Some),
-        }
-    }
-
-    /// Records a statement's outcome in the caller's transaction.
-    pub(crate) fn noted<T>(&self, r: Result<T>) -> Result<T> {
-        if let Some(t) = self.tx {
-            t.note(&r);
-        }
-        r
-    }
-
-    fn emulates_integrity(&self) -> bool {
-        !self.conn.capabilities().native_foreign_keys
-    }
-
-    pub(crate) async fn insert(
-        &self,
-        schema: &'static ModelSchema,
-        id: Option<RecordId>,
-        values: &[Value],
-    ) -> Result<RecordId> {
-        if let Some(RecordId::Int(chosen)) = id {
-            if chosen > crate::id::MAX_CHOSEN_ID {
-                return Err(Error::validation(
-                    "id",
-                    format!(
-                        "a chosen id may be at most {} (2^53 - 1): a larger one would leave the table no ids for later inserts",
-                        crate::id::MAX_CHOSEN_ID
-                    ),
-                ));
-            }
-        }
-        let values = &*fold::values(schema, values);
-        if !self.checks_parents() {
-            let slot = self.slot().await?;
-            let r = self
-                .bounded(Op::Write, self.adapter().insert(slot, schema, id, values))
-                .await;
-            return self.noted(fold::unshadowed(schema, r));
-        }
-        let rules = self.conn.rules();
-        let r = atomically!(self, |s| {
-            integrity::check_parents(s, &rules, schema, values).await?;
-            let slot = s.slot().await?;
-            s.bounded(Op::Write, s.adapter().insert(slot, schema, id, values))
-                .await
-        });
-        self.noted(fold::unshadowed(schema, r))
-    }
-
-    pub(crate) async fn insert_many(
-        &self,
-        schema: &'static ModelSchema,
-        rows: &[Vec<Value>],
-    ) -> Result<Vec<RecordId>> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let folded: Vec<Vec<Value>>;
-        let rows = if schema.has_folded_columns() {
-            folded = rows
-                .iter()
-                .map(|r| fold::values(schema, r).into_owned())
-                .collect();
-            &folded[..]
-        } else {
-            rows
-        };
-        let rules = self.conn.rules();
-        let check =
-            self.checks_parents() && integrity::child_rules(&rules, schema).next().is_some();
-        // One multi-row INSERT is atomic by itself: no BEGIN / COMMIT.
-        let one_statement = match self.conn.capabilities().atomic_insert_values {
-            Some(most) if !schema.columns.is_empty() => rows.len() * schema.columns.len() <= most,
-            _ => rows.len() == 1,
-        };
-        if !check && one_statement {
-            let slot = self.slot().await?;
-            let r = self
-                .bounded(Op::Write, self.adapter().insert_many(slot, schema, rows))
-                .await;
-            return self.noted(fold::unshadowed(schema, r));
-        }
-        let r = atomically!(self, |s| {
-            if check {
-                for values in rows {
-                    integrity::check_parents(s, &rules, schema, values).await?;
-                }
-            }
-            let slot = s.slot().await?;
-            s.bounded(Op::Write, s.adapter().insert_many(slot, schema, rows))
-                .await
-        });
-        self.noted(fold::unshadowed(schema, r))
-    }
-
-    pub(crate) async fn update_by_id(
-        &self,
-        schema: &'static ModelSchema,
-        id: RecordId,
-        values: &[Value],
-    ) -> Result<u64> {
-        let values = &*fold::values(schema, values);
-        if !self.checks_parents() {
-            let slot = self.slot().await?;
-            let r = self
-                .bounded(
-                    Op::Write,
-                    self.adapter().update_by_id(slot, schema, id, values),
-                )
-                .await;
-            return self.noted(fold::unshadowed(schema, r));
-        }
-        let rules = self.conn.rules();
-        let r = atomically!(self, |s| {
-            integrity::check_parents(s, &rules, schema, values).await?;
-            let slot = s.slot().await?;
-            s.bounded(
-                Op::Write,
-                s.adapter().update_by_id(slot, schema, id, values),
-            )
-            .await
-        });
-        self.noted(fold::unshadowed(schema, r))
-    }
-
-    pub(crate) async fn select(&self, q: &Select<'_>, sink: &mut RowSink<'_>) -> Result<()> {
-        validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q, self.object_ids());
-        let Some(q) = paged(&self.timed(folded.apply(q))) else {
-            return Ok(());
-        };
-        let slot = self.slot().await?;
-        let r = self
-            .bounded(Op::Read, self.adapter().select(slot, &q, sink))
-            .await;
-        self.noted(r)
-    }
-
-    pub(crate) async fn select_ids(&self, q: &Select<'_>) -> Result<Vec<RecordId>> {
-        validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q, self.object_ids());
-        let Some(q) = paged(&self.timed(folded.apply(q))) else {
-            return Ok(Vec::new());
-        };
-        let slot = self.slot().await?;
-        let r = self
-            .bounded(Op::Read, self.adapter().select_ids(slot, &q))
-            .await;
-        self.noted(r)
-    }
-
-    pub(crate) async fn count(&self, q: &Select<'_>) -> Result<u64> {
-        validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q, self.object_ids());
-        let Some(q) = paged(&self.timed(folded.apply(q))) else {
-            return Ok(0);
-        };
-        let slot = self.slot().await?;
-        let r = self.bounded(Op::Read, self.adapter().count(slot, &q)).await;
-        self.noted(r)
-    }
-
-    pub(crate) async fn reference_parent(
-        &self,
-        schema: &'static ModelSchema,
-        id: RecordId,
-    ) -> Result<bool> {
-        let slot = self.slot().await?;
-        let r = self
-            .bounded(Op::Read, self.adapter().reference_parent(slot, schema, id))
-            .await;
-        self.noted(r)
-    }
-
-    /// Applies `assigns` to the rows `q` selects (no paging: the query
-    /// resolved it to ids). Increments are refused before anything is
-    /// written when any row would leave its column's range.
-    pub(crate) async fn update(&self, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
-        validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q, self.object_ids());
-        let q = &self.timed(folded.apply(q));
-        let assigns = &*fold::assigns(q.schema, assigns);
-        let rules = self.conn.rules();
-        let touches_fk = self.checks_parents()
-            && integrity::child_rules(&rules, q.schema)
-                .any(|r| assigns.iter().any(|a| a.column() == r.column));
-        let guards = increment::guards(q.schema, q.cond, assigns)?;
-        if !touches_fk && guards.is_empty() {
-            let slot = self.slot().await?;
-            let r = self
-                .bounded(Op::Write, self.adapter().update(slot, q, assigns))
-                .await;
-            return self.noted(fold::unshadowed(q.schema, r));
-        }
-        let r = atomically!(self, |s| {
-            for (column, guard) in &guards {
-                let n = s.count(&Select::filter(q.schema, guard)).await?;
-                if n > 0 {
-                    return Err(increment::overflow(column, n));
-                }
-            }
-            if touches_fk {
-                for a in assigns {
-                    if let Assign::Set { column, value } = a {
-                        check_assigned_parent(s, &rules, q.schema, column, value).await?;
-                    }
-                }
-            }
-            let slot = s.slot().await?;
-            s.bounded(Op::Write, s.adapter().update(slot, q, assigns))
-                .await
-        });
-        self.noted(fold::unshadowed(q.schema, r))
-    }
-
-    /// Deletes exactly the selected rows (integrity already handled).
-    pub(crate) async fn delete_rows(&self, q: &Select<'_>) -> Result<u64> {
-        let q = &self.timed(*q);
-        let slot = self.slot().await?;
-        let r = self
-            .bounded(Op::Write, self.adapter().delete(slot, q))
-            .await;
-        self.noted(r)
-    }
-
-    /// Deletes the selected rows and applies the integrity rules below them:
-    /// natively where the database enforces foreign keys, through core's
-    /// planner (in one transaction when possible) where it does not.
-    pub(crate) async fn delete(&self, q: &Select<'_>) -> Result<u64> {
-        validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q, self.object_ids());
-        let q = &folded.apply(q);
-        if !self.emulates_integrity() {
-            return self
-                .delete_rows(q)
-                .await
-                .map_err(|e| integrity::name_rejecting_child(e, q.schema, &self.conn.rules()));
-        }
-        let r = atomically!(self, |s| { integrity::delete(s, q).await });
-        self.noted(r)
-    }
-
-    /// Whether the backend's ids are ObjectIds.
-    pub(crate) fn object_ids(&self) -> bool {
-        self.conn.capabilities().object_ids
-    }
-
-    pub(crate) fn checks_parents(&self) -> bool {
-        self.emulates_integrity() && self.conn.inner.check_foreign_keys
-    }
-
-    /// A transaction of our own for a multi-step operation, so it is
-    /// all-or-nothing: none when the caller already has one (we run inside
-    /// theirs) or the backend has none.
-    pub(crate) async fn own_tx(&self) -> Result<Option<Transaction>> {
-        if self.tx.is_some() || !self.conn.capabilities().transactions {
-            return Ok(None);
-        }
-        // It starts under the operation's own time limit, if it has one.
-        Transaction::start(self.conn.clone(), None, TxIntent::Write, self.timeout)
-            .await
-            .map(Some)
-    }
-}
-
-/// Commits our own transaction on success, rolls it back on failure.
-pub(crate) async fn finish<T>(own: Option<Transaction>, out: Result<T>) -> Result<T> {
-    let Some(tx) = own else { return out };
-    match out {
-        Ok(v) => {
-            tx.commit().await?;
-            Ok(v)
-        }
-        Err(e) => {
-            // The original error matters more than a failed rollback, and
-            // dropping the transaction rolls back anyway.
-            let _ = tx.rollback().await;
-            Err(e)
-        }
-    }
-}
-
-async fn check_assigned_parent(
-    s: Session<'_>,
-    rules: &[IntegrityRule],
-    schema: &'static ModelSchema,
-    column: &'static str,
-    value: &Value,
-) -> Result<()> {
-    let mut values = vec![Value::Null; schema.columns.len()];
-    if let Some(pos) = schema.columns.iter().position(|c| c.name == column) {
-        values[pos] = value.clone();
-    }
-    integrity::check_parents(s, rules, schema, &values).await
 }
 
 /// Something operations can run on: a [`Connection`] or a [`Transaction`].

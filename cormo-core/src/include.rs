@@ -15,13 +15,13 @@ use std::sync::{Arc, OnceLock};
 
 use crate::assoc::{List, Many, One};
 use crate::cond::{Cond, Order};
-use crate::connection::Session;
 use crate::error::{Error, Result};
 use crate::id::RecordId;
 use crate::model::Model;
 use crate::partial::Partial;
 use crate::query::Query;
 use crate::schema::AssocKind;
+use crate::session::Session;
 use crate::value::Value;
 
 /// Most ids one eager-loading statement carries. The list is one bound

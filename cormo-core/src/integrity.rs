@@ -10,10 +10,10 @@
 
 use crate::adapter::Select;
 use crate::cond::{Assign, Cond};
-use crate::connection::Session;
 use crate::error::{Error, Result};
 use crate::id::RecordId;
 use crate::schema::{AssocKind, Integrity, ModelSchema};
+use crate::session::Session;
 use crate::value::Value;
 
 /// One rule: rows of `child` reference `parent` through `column`.

@@ -30,6 +30,7 @@ mod regex;
 mod save;
 mod schema;
 mod serialize;
+mod session;
 mod stats;
 pub mod stmt;
 mod transaction;
@@ -42,7 +43,7 @@ pub use adapter::{
 };
 pub use cond::{Assign, CmpOp, Col, Cond, Dir, LikeKind, Order};
 pub use cond_deep::MAX_COND_DEPTH;
-pub use connection::{ConnectOptions, Connection, Executor, Session, MAX_STATEMENT_TIMEOUT};
+pub use connection::{ConnectOptions, Connection, Executor, MAX_STATEMENT_TIMEOUT};
 pub use error::{BoxError, Error, Result, MAX_ECHO_CHARS};
 pub use group::{
     avg, count, max, min, sum, Agg, AggItem, Aggregated, Aggregates, Count, GroupKey, Grouped,
@@ -61,6 +62,7 @@ pub use schema::{
     ModelSchema, MAX_STRING_CHARS,
 };
 pub use serialize::{FieldSink, Loaded, LoadedFields};
+pub use session::Session;
 #[doc(hidden)]
 pub mod __serialize {
     pub use crate::serialize::{write_many, write_one};

@@ -5,11 +5,12 @@ use std::future::Future;
 
 use crate::adapter::Select;
 use crate::cond::Cond;
-use crate::connection::{Executor, Session};
+use crate::connection::Executor;
 use crate::error::{Error, Result};
 use crate::id::{Id, RecordId};
 use crate::query::Query;
 use crate::schema::ModelSchema;
+use crate::session::Session;
 use crate::value::{RowReader, Value};
 
 /// A boxed future, for the hidden methods generated code implements.

@@ -231,7 +231,7 @@ impl<M: Model> Query<M> {
     }
 
     /// The rows `q` selects, decoded, without includes.
-    async fn rows(&self, q: &Select<'_>, s: crate::connection::Session<'_>) -> Result<Vec<M>> {
+    async fn rows(&self, q: &Select<'_>, s: crate::session::Session<'_>) -> Result<Vec<M>> {
         self.decoded(q, s, M::from_row).await
     }
 
@@ -239,7 +239,7 @@ impl<M: Model> Query<M> {
     pub(crate) async fn decoded<T: Send>(
         &self,
         q: &Select<'_>,
-        s: crate::connection::Session<'_>,
+        s: crate::session::Session<'_>,
         mut decode: impl FnMut(&mut dyn crate::value::RowReader) -> Result<T> + Send,
     ) -> Result<Vec<T>> {
         let mut out = Vec::new();
@@ -294,7 +294,7 @@ impl<M: Model> Query<M> {
     pub(crate) async fn rows_where(
         &self,
         extra: Cond,
-        s: crate::connection::Session<'_>,
+        s: crate::session::Session<'_>,
     ) -> Result<Vec<M>> {
         let cond = self.cond.clone().and(extra);
         let q = Select {
@@ -308,7 +308,7 @@ impl<M: Model> Query<M> {
     pub(crate) async fn load_includes(
         &self,
         rows: &mut [M],
-        s: crate::connection::Session<'_>,
+        s: crate::session::Session<'_>,
     ) -> Result<()> {
         let s = s.with_timeout(self.timeout);
         for inc in &self.includes {
@@ -391,7 +391,7 @@ impl<M: Model> Query<M> {
     /// UPDATE and DELETE take no ORDER / LIMIT portably: a paged query is
     /// first resolved to the ids it selects, so adapters never see paging
     /// there.
-    async fn unpaged(&self, s: crate::connection::Session<'_>) -> Result<Option<Cond>> {
+    async fn unpaged(&self, s: crate::session::Session<'_>) -> Result<Option<Cond>> {
         if self.limit.is_none() && self.skip.is_none() {
             return Ok(None);
         }

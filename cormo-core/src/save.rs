@@ -1,10 +1,10 @@
 //! `save`: one record's row, or, on a record's first save, the record and
 //! everything built on it (`build_<child>`) in one transaction.
 
-use crate::connection::{finish, Session};
 use crate::error::{Error, Result};
 use crate::id::{Id, RecordId};
 use crate::model::Model;
+use crate::session::{finish, Session};
 
 /// Inserts the record if it is new, updates every column if it is stored.
 pub(crate) async fn row<M: Model>(record: &mut M, s: Session<'_>) -> Result<()> {

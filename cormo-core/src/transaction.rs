@@ -20,8 +20,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::adapter::TxIntent;
 use crate::adapter::{Adapter, IsolationLevel, TxSlot};
-use crate::connection::{Connection, Executor, Session};
+use crate::connection::{Connection, Executor};
 use crate::error::{Error, Result};
+use crate::session::Session;
 
 /// One open level: the whole transaction (index 0) or a savepoint.
 struct Frame {

@@ -2,9 +2,9 @@
 
 use crate::adapter::RowSink;
 use crate::cond::Cond;
-use crate::connection::Session;
 use crate::error::{Error, Result};
 use crate::schema::{ColumnType, Fold, ModelSchema};
+use crate::session::Session;
 use crate::stats::Op;
 use crate::stmt::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
 use crate::validate::{self, Use};

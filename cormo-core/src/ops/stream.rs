@@ -4,11 +4,12 @@ use futures_core::Stream;
 use futures_util::{stream, StreamExt, TryStreamExt};
 
 use crate::adapter::{RowStream, Select};
-use crate::connection::{Executor, Session};
+use crate::connection::Executor;
 use crate::error::{Error, Result};
 use crate::fold::Folded;
 use crate::model::Model;
 use crate::query::Query;
+use crate::session::Session;
 use crate::stats::Op;
 use crate::validate;
 
@@ -18,7 +19,7 @@ impl Session<'_> {
         validate::cond(q.schema, q.cond)?;
         let folded = Folded::new(q, self.object_ids());
         let q = folded.apply(q);
-        let Some(q) = crate::connection::paged(&q) else {
+        let Some(q) = crate::session::paged(&q) else {
             return Ok(Box::pin(stream::empty()));
         };
         let slot = match self.tx {

@@ -3,12 +3,13 @@
 use std::marker::PhantomData;
 
 use crate::cond::Col;
-use crate::connection::{Executor, Session};
+use crate::connection::Executor;
 use crate::error::{Error, Result};
 use crate::fold;
 use crate::integrity;
 use crate::model::Model;
 use crate::schema::{Fold, ModelSchema};
+use crate::session::Session;
 use crate::stats::Op;
 use crate::stmt::Upsert;
 use crate::value::FieldType;

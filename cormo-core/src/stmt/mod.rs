@@ -6,8 +6,10 @@
 
 mod aggregate;
 mod raw;
+mod select;
 mod upsert;
 
 pub use aggregate::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
 pub use raw::Raw;
+pub use select::Select;
 pub use upsert::Upsert;
