@@ -18,6 +18,7 @@ mod connection;
 mod error;
 pub mod fold;
 mod group;
+mod group_json;
 mod id;
 mod include;
 mod increment;

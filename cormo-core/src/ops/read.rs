@@ -138,24 +138,33 @@ fn lean_row(schema: &'static ModelSchema, row: &mut dyn RowReader) -> Result<ser
         if matches!(c.fold, Fold::ShadowOf { .. }) {
             continue;
         }
-        let idx = i + 1;
-        let v = match c.ty {
-            ColumnType::String | ColumnType::Text => row.get_string(idx)?.map(J::String),
-            ColumnType::Integer | ColumnType::BigInteger => row.get_i64(idx)?.map(J::from),
-            ColumnType::Number => row.get_f64(idx)?.map(J::from),
-            ColumnType::Boolean => row.get_bool(idx)?.map(J::Bool),
-            ColumnType::Date => row
-                .get_datetime(idx)?
-                .map(|t| J::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))),
-            ColumnType::Object => row.get_json(idx)?,
-            ColumnType::Blob => row.get_bytes(idx)?.map(J::from),
-            ColumnType::RecordId => row
-                .get_id(idx)?
-                .map(|id| serde_json::to_value(id).unwrap_or(J::Null)),
-        };
+        let v = lean_value(row, i + 1, c.ty)?;
         map.insert(c.field.to_owned(), v.unwrap_or(J::Null));
     }
     Ok(J::Object(map))
+}
+
+/// Column `idx` of a row as JSON, read as a value of type `ty`.
+pub(crate) fn lean_value(
+    row: &mut dyn RowReader,
+    idx: usize,
+    ty: ColumnType,
+) -> Result<Option<serde_json::Value>> {
+    use serde_json::Value as J;
+    Ok(match ty {
+        ColumnType::String | ColumnType::Text => row.get_string(idx)?.map(J::String),
+        ColumnType::Integer | ColumnType::BigInteger => row.get_i64(idx)?.map(J::from),
+        ColumnType::Number => row.get_f64(idx)?.map(J::from),
+        ColumnType::Boolean => row.get_bool(idx)?.map(J::Bool),
+        ColumnType::Date => row
+            .get_datetime(idx)?
+            .map(|t| J::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))),
+        ColumnType::Object => row.get_json(idx)?,
+        ColumnType::Blob => row.get_bytes(idx)?.map(J::from),
+        ColumnType::RecordId => row
+            .get_id(idx)?
+            .map(|id| serde_json::to_value(id).unwrap_or(J::Null)),
+    })
 }
 
 /// See [`Model::find_preserve`].

@@ -307,3 +307,64 @@ pub async fn grouped_read_in_a_transaction_sees_its_writes(db: &Connection) {
         .unwrap();
     assert_eq!(after, (1, Some(7)));
 }
+
+/// CORMO's `group(by, fields)`, with fields as JSON and rows as objects.
+pub async fn group_json_is_cormos_group(db: &Connection) {
+    use serde_json::json;
+    sales(db).await;
+    let rows = Sale::query()
+        .filter(Sale::REGION.ne("west"))
+        .order_by(Sale::REGION.asc())
+        .group_json(
+            db,
+            &["region"],
+            &json!({"n": {"$sum": 1}, "qty": {"$sum": "$qty"}, "cheapest": {"$min": "$price"}, "last": {"$max": "$at"}}),
+        )
+        .await
+        .unwrap();
+    let rows: Vec<serde_json::Value> = rows.into_iter().map(serde_json::Value::Object).collect();
+    assert_eq!(
+        rows,
+        [
+            json!({"region": "north", "n": 3, "qty": 6, "cheapest": 1.5, "last": "2026-01-03T12:00:00Z"}),
+            json!({"region": "south", "n": 2, "qty": 6, "cheapest": 1.0, "last": "2026-01-05T12:00:00Z"}),
+        ]
+    );
+    let all = Sale::query()
+        .group_json(db, &[], &json!({"mean": {"$avg": "$qty"}}))
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::Value::Object(all[0].clone()),
+        json!({"mean": 19.0 / 6.0})
+    );
+
+    let before = db.stats().reads;
+    let sum_text = Sale::query()
+        .group_json(db, &["paid"], &json!({"t": {"$sum": "$region"}}))
+        .await;
+    assert!(
+        matches!(&sum_text, Err(Error::Validation { column, message }) if column == "region" && message.contains("numeric")),
+        "an aggregate on a non-numeric column: {sum_text:?}"
+    );
+    let any = Sale::query()
+        .group_json(db, &["region"], &json!({"x": {"$any": "$qty"}}))
+        .await;
+    assert!(matches!(any, Err(Error::UnknownOperator { .. })), "{any:?}");
+    let unknown = Sale::query()
+        .group_json(db, &["nope"], &json!({"n": {"$sum": 1}}))
+        .await;
+    assert!(
+        matches!(unknown, Err(Error::UnknownColumn { .. })),
+        "{unknown:?}"
+    );
+    let clash = Sale::query()
+        .group_json(db, &["region"], &json!({"region": {"$sum": 1}}))
+        .await;
+    assert!(matches!(clash, Err(Error::Validation { .. })), "{clash:?}");
+    let two = Sale::query()
+        .group_json(db, &["region"], &json!({"n": {"$sum": 2}}))
+        .await;
+    assert!(matches!(two, Err(Error::Validation { .. })), "{two:?}");
+    assert_eq!(db.stats().reads, before, "refused before anything ran");
+}

@@ -75,6 +75,7 @@ suite_tests! {
     grouping::having_and_ordering_by_aggregates,
     grouping::aggregate_without_groups_is_one_group,
     grouping::grouped_reads_refuse_bad_input,
+    grouping::group_json_is_cormos_group,
     grouping::grouped_read_in_a_transaction_sees_its_writes if Transactions,
     upsert::upsert_inserts_then_updates_by_the_unique_key,
     upsert::upsert_on_a_two_column_key_checks_foreign_keys,
