@@ -4,13 +4,13 @@ use std::any::Any;
 
 use async_trait::async_trait;
 
-use crate::cond::{Assign, Cond};
+use crate::cond::Cond;
 use crate::error::Result;
 use crate::id::RecordId;
 use crate::integrity::IntegrityRule;
 use crate::schema::ModelSchema;
 pub use crate::stmt::Select;
-use crate::stmt::{Aggregate, Raw, Upsert};
+use crate::stmt::{Aggregate, Delete, Raw, Update, Upsert};
 use crate::value::{RowReader, Value};
 
 /// What a backend can do. Core decides how to carry out an operation from
@@ -193,12 +193,12 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Applies `assigns` to matching rows; returns rows matched. Core
     /// resolves ordering and paging to ids first, so `q` has none.
-    async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64>;
+    async fn update(&self, tx: Option<&TxSlot>, q: &Update<'_>) -> Result<u64>;
 
     /// Deletes matching rows (and only them: integrity is core's business
     /// unless the database enforces it natively). Returns rows deleted.
     /// As for `update`, `q` carries no paging.
-    async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64>;
+    async fn delete(&self, tx: Option<&TxSlot>, q: &Delete<'_>) -> Result<u64>;
 
     /// For emulated foreign keys: true if the parent row exists. Inside a
     /// transaction an adapter should also make a concurrent delete of that

@@ -21,6 +21,7 @@ use crate::increment;
 use crate::integrity::{self, IntegrityRule};
 use crate::schema::ModelSchema;
 use crate::stats::Op;
+use crate::stmt::{Delete, Update};
 use crate::transaction::{Transaction, TxRef};
 use crate::validate;
 use crate::value::Value;
@@ -297,10 +298,16 @@ impl<'a> Session<'a> {
             && integrity::child_rules(&rules, q.schema)
                 .any(|r| assigns.iter().any(|a| a.column() == r.column));
         let guards = increment::guards(q.schema, q.cond, assigns)?;
+        let stmt = Update {
+            schema: q.schema,
+            filter: q.cond,
+            assignments: assigns,
+            timeout: q.timeout,
+        };
         if !touches_fk && guards.is_empty() {
             let slot = self.slot().await?;
             let r = self
-                .bounded(Op::Write, self.adapter().update(slot, q, assigns))
+                .bounded(Op::Write, self.adapter().update(slot, &stmt))
                 .await;
             return self.noted(fold::unshadowed(q.schema, r));
         }
@@ -319,8 +326,7 @@ impl<'a> Session<'a> {
                 }
             }
             let slot = s.slot().await?;
-            s.bounded(Op::Write, s.adapter().update(slot, q, assigns))
-                .await
+            s.bounded(Op::Write, s.adapter().update(slot, &stmt)).await
         });
         self.noted(fold::unshadowed(q.schema, r))
     }
@@ -328,9 +334,14 @@ impl<'a> Session<'a> {
     /// Deletes exactly the selected rows (integrity already handled).
     pub(crate) async fn delete_rows(&self, q: &Select<'_>) -> Result<u64> {
         let q = &self.timed(*q);
+        let stmt = Delete {
+            schema: q.schema,
+            filter: q.cond,
+            timeout: q.timeout,
+        };
         let slot = self.slot().await?;
         let r = self
-            .bounded(Op::Write, self.adapter().delete(slot, q))
+            .bounded(Op::Write, self.adapter().delete(slot, &stmt))
             .await;
         self.noted(r)
     }

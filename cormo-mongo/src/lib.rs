@@ -519,11 +519,11 @@ impl Adapter for MongoAdapter {
             .map_err(|e| errors::timed(errors::map(e, Some(q.schema)), limit))
     }
 
-    async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
-        let f = filter::filter(q.schema, q.cond)?;
+    async fn update(&self, tx: Option<&TxSlot>, q: &cormo_core::stmt::Update<'_>) -> Result<u64> {
+        let f = filter::filter(q.schema, q.filter)?;
         let mut inc = Document::new();
         let mut sets = Vec::new();
-        for a in assigns {
+        for a in q.assignments {
             let column = a.column();
             let Some(def) = q.schema.column(column) else {
                 return Err(Error::UnknownColumn {
@@ -556,8 +556,8 @@ impl Adapter for MongoAdapter {
         Ok(r.matched_count)
     }
 
-    async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
-        let f = filter::filter(q.schema, q.cond)?;
+    async fn delete(&self, tx: Option<&TxSlot>, q: &cormo_core::stmt::Delete<'_>) -> Result<u64> {
+        let f = filter::filter(q.schema, q.filter)?;
         if let Some(limit) = q.timeout.or(self.statement_timeout) {
             let w = Write::Delete(f);
             return Ok(writes::run(&self.db, tx, q.schema, w, limit).await?.n);

@@ -8,8 +8,10 @@ mod aggregate;
 mod raw;
 mod select;
 mod upsert;
+mod write;
 
 pub use aggregate::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
 pub use raw::Raw;
 pub use select::Select;
 pub use upsert::Upsert;
+pub use write::{Delete, Update};

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
-use cormo_core::stmt::{Aggregate, Raw, Upsert};
+use cormo_core::stmt::{Aggregate, Delete, Raw, Update, Upsert};
 use cormo_core::{
-    Adapter, Assign, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
+    Adapter, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
     RowSink, Select, TxIntent, TxSlot, Value,
 };
 use sqlx::Database;
@@ -570,18 +570,16 @@ where
         self.fetch(tx, Some(q.schema), sql, sink, q.timeout).await
     }
 
-    async fn update(&self, tx: Option<&TxSlot>, q: &Select<'_>, assigns: &[Assign]) -> Result<u64> {
-        let cond = q.cond;
-        let sql = render::update(B::DIALECT, q.schema, cond, assigns)?;
+    async fn update(&self, tx: Option<&TxSlot>, q: &Update<'_>) -> Result<u64> {
+        let sql = render::update(B::DIALECT, q.schema, q.filter, q.assignments)?;
         Ok(self
             .exec(tx, Some(q.schema), Op::Write, sql, q.timeout)
             .await?
             .rows)
     }
 
-    async fn delete(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
-        let cond = q.cond;
-        let sql = render::delete(B::DIALECT, q.schema, cond)?;
+    async fn delete(&self, tx: Option<&TxSlot>, q: &Delete<'_>) -> Result<u64> {
+        let sql = render::delete(B::DIALECT, q.schema, q.filter)?;
         Ok(self
             .exec(tx, Some(q.schema), Op::Delete, sql, q.timeout)
             .await?

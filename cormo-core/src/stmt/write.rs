@@ -1,0 +1,32 @@
+//! Writes to the rows a condition selects.
+
+use crate::cond::{Assign, Cond};
+use crate::schema::ModelSchema;
+
+/// `UPDATE schema SET assignments WHERE filter`. Core has resolved any
+/// order and paging to ids, checked increments and foreign keys, and moved
+/// case-insensitive columns to their shadows.
+#[derive(Debug, Clone, Copy)]
+pub struct Update<'a> {
+    /// The model written.
+    pub schema: &'static ModelSchema,
+    /// Which rows.
+    pub filter: &'a Cond,
+    /// What is written (`Set`, `Inc`).
+    pub assignments: &'a [Assign],
+    /// The statement's own time limit.
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// `DELETE FROM schema WHERE filter`: exactly those rows. Integrity is
+/// core's business unless the database enforces it natively; order and
+/// paging were resolved to ids.
+#[derive(Debug, Clone, Copy)]
+pub struct Delete<'a> {
+    /// The model deleted from.
+    pub schema: &'static ModelSchema,
+    /// Which rows.
+    pub filter: &'a Cond,
+    /// The statement's own time limit.
+    pub timeout: Option<std::time::Duration>,
+}
