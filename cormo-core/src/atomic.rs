@@ -9,9 +9,13 @@ macro_rules! atomically {
         loop {
             let own = $session.own_tx().await?;
             let ours = own.is_some();
-            let $s = own.as_ref().map_or(*$session, |t| {
-                $crate::connection::Executor::session(t).with_timeout($session.timeout)
-            });
+            // Everything read in here feeds the write it guards.
+            let $s = own
+                .as_ref()
+                .map_or(*$session, |t| {
+                    $crate::connection::Executor::session(t).with_timeout($session.timeout)
+                })
+                .for_write();
             let out = async { $body }.await;
             match $crate::session::finish(own, out).await {
                 Err($crate::error::Error::Conflict { .. })

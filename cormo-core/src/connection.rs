@@ -158,8 +158,8 @@ impl Connection {
     }
 
     /// Counts one statement (see [`Connection::stats`]).
-    pub(crate) fn note_statement(&self, kind: Op) {
-        self.inner.counters.note(kind);
+    pub(crate) fn note_statement(&self, kind: Op, feeds_write: bool) {
+        self.inner.counters.note(kind, feeds_write);
     }
 
     /// The connection's statement time limit.

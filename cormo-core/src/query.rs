@@ -395,7 +395,7 @@ impl<M: Model> Query<M> {
         if self.limit.is_none() && self.skip.is_none() {
             return Ok(None);
         }
-        let ids = s.select_ids(&self.stmt()).await?;
+        let ids = s.for_write().select_ids(&self.stmt()).await?;
         Ok(Some(Cond::is_in(
             "id",
             ids.into_iter().map(crate::value::Value::Id).collect(),

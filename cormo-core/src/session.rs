@@ -52,6 +52,10 @@ pub struct Session<'a> {
     pub(crate) tx: Option<TxRef<'a>>,
     /// The operation's own time limit, over the connection's.
     pub(crate) timeout: Option<Duration>,
+    /// Reads in this session feed a write (integrity and increment checks,
+    /// the ids of a paged update): the intent later routing (a read
+    /// replica) must honour, and `Stats::reads_for_writes` counts.
+    pub(crate) feeds_write: bool,
 }
 
 /// How long past a statement's limit cormo waits for the database to stop
@@ -64,7 +68,14 @@ impl<'a> Session<'a> {
             conn,
             tx,
             timeout: None,
+            feeds_write: false,
         }
+    }
+
+    /// The same session, its reads marked as feeding a write.
+    pub(crate) fn for_write(mut self) -> Self {
+        self.feeds_write = true;
+        self
     }
 
     /// The same session with an operation's own time limit, if it has one.
@@ -91,7 +102,7 @@ impl<'a> Session<'a> {
         kind: Op,
         op: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
-        self.conn.note_statement(kind);
+        self.conn.note_statement(kind, self.feeds_write);
         let Some(limit) = self.timeout.or(self.conn.statement_timeout()) else {
             return op.await;
         };

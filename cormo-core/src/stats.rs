@@ -19,6 +19,11 @@ pub struct Stats {
     pub reads: u64,
     /// Inserts, updates and deletes.
     pub writes: u64,
+    /// The reads among `reads` that fed a write: parent checks, increment
+    /// checks, the ids a paged update or delete resolves to, the integrity
+    /// planner's reads. They must see the primary's data, whatever serves
+    /// other reads.
+    pub reads_for_writes: u64,
 }
 
 impl Stats {
@@ -39,22 +44,31 @@ pub(crate) enum Op {
 pub(crate) struct Counters {
     reads: AtomicU64,
     writes: AtomicU64,
+    reads_for_writes: AtomicU64,
 }
 
 impl Counters {
-    pub(crate) fn note(&self, op: Op) {
-        let c = match op {
-            Op::Read => &self.reads,
-            Op::Write => &self.writes,
-        };
+    /// Counts one call; `feeds_write` marks a read made for a write.
+    pub(crate) fn note(&self, op: Op, feeds_write: bool) {
         // Relaxed: each counter is a tally; nothing is ordered by it.
-        c.fetch_add(1, Ordering::Relaxed);
+        match op {
+            Op::Read => {
+                self.reads.fetch_add(1, Ordering::Relaxed);
+                if feeds_write {
+                    self.reads_for_writes.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Op::Write => {
+                self.writes.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 
     pub(crate) fn get(&self) -> Stats {
         Stats {
             reads: self.reads.load(Ordering::Relaxed),
             writes: self.writes.load(Ordering::Relaxed),
+            reads_for_writes: self.reads_for_writes.load(Ordering::Relaxed),
         }
     }
 }

@@ -115,6 +115,7 @@ suite_tests! {
     queries::query_update_set_and_inc,
     queries::query_update_to_null,
     queries::query_update_json_and_dec,
+    queries::reads_that_feed_writes_are_marked,
     queries::query_delete,
     queries::query_ids_and_dates,
     conditions::columns_compare_with_columns,

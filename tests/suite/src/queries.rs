@@ -365,3 +365,67 @@ pub async fn query_update_json_and_dec(db: &Connection) {
     assert!(matches!(err, Error::Validation { .. }), "{err:?}");
     assert_eq!(bobby.first(db).await.unwrap().unwrap().age, 19);
 }
+
+/// Reads cormo makes for a write are marked as such (the intent a read
+/// replica must honour), and counted apart.
+pub async fn reads_that_feed_writes_are_marked(db: &Connection) {
+    people(db).await;
+    let s0 = db.stats();
+    User::query().filter(User::AGE.gt(1)).all(db).await.unwrap();
+    let s1 = db.stats();
+    assert_eq!(
+        (
+            s1.reads - s0.reads,
+            s1.reads_for_writes - s0.reads_for_writes
+        ),
+        (1, 0)
+    );
+    // A paged update first reads the ids of its page.
+    User::query()
+        .order_by(User::AGE.asc())
+        .limit(2)
+        .update(db, [User::AGE.inc(1)])
+        .await
+        .unwrap();
+    let s2 = db.stats();
+    assert!(
+        s2.reads_for_writes - s1.reads_for_writes >= 1,
+        "{s1:?} → {s2:?}"
+    );
+    assert_eq!(
+        s2.reads_for_writes - s1.reads_for_writes,
+        s2.reads - s1.reads,
+        "every read of it fed the write"
+    );
+    // A child written where foreign keys are emulated checks its parent.
+    use super::models::{NPost, NUser};
+    db.register::<NUser>();
+    db.apply_schemas().await.unwrap();
+    let parent = NUser::create(
+        db,
+        NUser {
+            name: "p".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let s2 = db.stats();
+    NPost::create(
+        db,
+        NPost {
+            title: "t".into(),
+            n_user_id: parent.id.get(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let s3 = db.stats();
+    let checks = s3.reads_for_writes - s2.reads_for_writes;
+    if db.capabilities().native_foreign_keys {
+        assert_eq!(checks, 0);
+    } else {
+        assert_eq!(checks, 1, "the parent check");
+    }
+}
