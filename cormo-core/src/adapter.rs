@@ -10,7 +10,7 @@ use crate::id::RecordId;
 use crate::integrity::IntegrityRule;
 use crate::schema::ModelSchema;
 pub use crate::stmt::Select;
-use crate::stmt::{Aggregate, Delete, Raw, Update, Upsert};
+use crate::stmt::{Aggregate, Delete, Insert, Raw, Update, UpdateRow, Upsert};
 use crate::value::{RowReader, Value};
 
 /// What a backend can do. Core decides how to carry out an operation from
@@ -116,37 +116,15 @@ pub trait Adapter: Send + Sync + 'static {
     /// Drops the tables, in the order given (children first).
     async fn drop_tables(&self, models: &[&'static ModelSchema]) -> Result<()>;
 
-    /// Inserts one row; `values` follow `schema.columns`. With `id` the row
-    /// gets that id. Returns the row's id.
-    async fn insert(
-        &self,
-        tx: Option<&TxSlot>,
-        schema: &'static ModelSchema,
-        id: Option<RecordId>,
-        values: &[Value],
-    ) -> Result<RecordId>;
-
-    /// Inserts many rows (no caller ids) in as few statements as the backend
-    /// allows; returns their ids in the order of `rows`.
-    async fn insert_many(
-        &self,
-        tx: Option<&TxSlot>,
-        schema: &'static ModelSchema,
-        rows: &[Vec<Value>],
-    ) -> Result<Vec<RecordId>>;
+    /// Inserts the rows of `q` and returns their ids in order.
+    async fn insert(&self, tx: Option<&TxSlot>, q: &Insert<'_>) -> Result<Vec<RecordId>>;
 
     /// Inserts a row or updates the one with the same key (see
     /// [`Upsert`]); returns its id.
     async fn upsert(&self, tx: Option<&TxSlot>, q: &Upsert<'_>) -> Result<RecordId>;
 
-    /// Writes every column of the row with `id`; returns rows matched.
-    async fn update_by_id(
-        &self,
-        tx: Option<&TxSlot>,
-        schema: &'static ModelSchema,
-        id: RecordId,
-        values: &[Value],
-    ) -> Result<u64>;
+    /// Writes every column of one stored row; returns rows matched.
+    async fn update_row(&self, tx: Option<&TxSlot>, q: &UpdateRow<'_>) -> Result<u64>;
 
     /// Streams matching rows into `sink`.
     async fn select(

@@ -21,7 +21,7 @@ use crate::increment;
 use crate::integrity::{self, IntegrityRule};
 use crate::schema::ModelSchema;
 use crate::stats::Op;
-use crate::stmt::{Delete, Update};
+use crate::stmt::{Delete, Insert, Rows, Update, UpdateRow};
 use crate::transaction::{Transaction, TxRef};
 use crate::validate;
 use crate::value::Value;
@@ -154,19 +154,31 @@ impl<'a> Session<'a> {
             }
         }
         let values = &*fold::values(schema, values);
+        let stmt = Insert {
+            schema,
+            rows: Rows::One { values, id },
+        };
+        let first = |ids: Vec<RecordId>| {
+            ids.into_iter().next().ok_or_else(|| Error::Driver {
+                message: format!("insert into {} returned no id", schema.table),
+                source: None,
+            })
+        };
         if !self.checks_parents() {
             let slot = self.slot().await?;
             let r = self
-                .bounded(Op::Write, self.adapter().insert(slot, schema, id, values))
-                .await;
+                .bounded(Op::Write, self.adapter().insert(slot, &stmt))
+                .await
+                .and_then(first);
             return self.noted(fold::unshadowed(schema, r));
         }
         let rules = self.conn.rules();
         let r = atomically!(self, |s| {
             integrity::check_parents(s, &rules, schema, values).await?;
             let slot = s.slot().await?;
-            s.bounded(Op::Write, s.adapter().insert(slot, schema, id, values))
+            s.bounded(Op::Write, s.adapter().insert(slot, &stmt))
                 .await
+                .and_then(first)
         });
         self.noted(fold::unshadowed(schema, r))
     }
@@ -197,10 +209,14 @@ impl<'a> Session<'a> {
             Some(most) if !schema.columns.is_empty() => rows.len() * schema.columns.len() <= most,
             _ => rows.len() == 1,
         };
+        let stmt = Insert {
+            schema,
+            rows: Rows::Many(rows),
+        };
         if !check && one_statement {
             let slot = self.slot().await?;
             let r = self
-                .bounded(Op::Write, self.adapter().insert_many(slot, schema, rows))
+                .bounded(Op::Write, self.adapter().insert(slot, &stmt))
                 .await;
             return self.noted(fold::unshadowed(schema, r));
         }
@@ -211,8 +227,7 @@ impl<'a> Session<'a> {
                 }
             }
             let slot = s.slot().await?;
-            s.bounded(Op::Write, s.adapter().insert_many(slot, schema, rows))
-                .await
+            s.bounded(Op::Write, s.adapter().insert(slot, &stmt)).await
         });
         self.noted(fold::unshadowed(schema, r))
     }
@@ -224,13 +239,11 @@ impl<'a> Session<'a> {
         values: &[Value],
     ) -> Result<u64> {
         let values = &*fold::values(schema, values);
+        let stmt = UpdateRow { schema, id, values };
         if !self.checks_parents() {
             let slot = self.slot().await?;
             let r = self
-                .bounded(
-                    Op::Write,
-                    self.adapter().update_by_id(slot, schema, id, values),
-                )
+                .bounded(Op::Write, self.adapter().update_row(slot, &stmt))
                 .await;
             return self.noted(fold::unshadowed(schema, r));
         }
@@ -238,11 +251,8 @@ impl<'a> Session<'a> {
         let r = atomically!(self, |s| {
             integrity::check_parents(s, &rules, schema, values).await?;
             let slot = s.slot().await?;
-            s.bounded(
-                Op::Write,
-                s.adapter().update_by_id(slot, schema, id, values),
-            )
-            .await
+            s.bounded(Op::Write, s.adapter().update_row(slot, &stmt))
+                .await
         });
         self.noted(fold::unshadowed(schema, r))
     }

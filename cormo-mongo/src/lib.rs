@@ -283,44 +283,47 @@ impl Adapter for MongoAdapter {
     async fn insert(
         &self,
         tx: Option<&TxSlot>,
-        schema: &'static ModelSchema,
-        id: Option<RecordId>,
-        values: &[Value],
-    ) -> Result<RecordId> {
-        let oid = match id {
-            Some(id) => object_id(id)?,
-            None => ObjectId::new(),
-        };
-        let d = Self::document(schema, Some(oid), values)?;
-        if let Some(limit) = self.statement_timeout {
-            writes::run(&self.db, tx, schema, Write::Insert(vec![d]), limit).await?;
-            return Ok(record_id(oid));
-        }
-        let coll = self.coll(schema);
-        with_session!(tx, coll.insert_one(d)).map_err(|e| errors::map(e, Some(schema)))?;
-        Ok(record_id(oid))
-    }
-
-    async fn insert_many(
-        &self,
-        tx: Option<&TxSlot>,
-        schema: &'static ModelSchema,
-        rows: &[Vec<Value>],
+        q: &cormo_core::stmt::Insert<'_>,
     ) -> Result<Vec<RecordId>> {
+        use cormo_core::stmt::Rows;
+        let schema = q.schema;
         // Ids are made here, so their order is known without asking.
-        let ids: Vec<ObjectId> = rows.iter().map(|_| ObjectId::new()).collect();
-        let docs = rows
-            .iter()
-            .zip(&ids)
-            .map(|(values, id)| Self::document(schema, Some(*id), values))
-            .collect::<Result<Vec<Document>>>()?;
+        let (ids, mut docs) = match q.rows {
+            Rows::One { values, id } => {
+                let oid = match id {
+                    Some(id) => object_id(id)?,
+                    None => ObjectId::new(),
+                };
+                (vec![oid], vec![Self::document(schema, Some(oid), values)?])
+            }
+            Rows::Many(rows) => {
+                let ids: Vec<ObjectId> = rows.iter().map(|_| ObjectId::new()).collect();
+                let docs = rows
+                    .iter()
+                    .zip(&ids)
+                    .map(|(values, id)| Self::document(schema, Some(*id), values))
+                    .collect::<Result<Vec<Document>>>()?;
+                (ids, docs)
+            }
+        };
+        let out = || ids.iter().copied().map(record_id).collect();
         if let Some(limit) = self.statement_timeout {
             writes::run(&self.db, tx, schema, Write::Insert(docs), limit).await?;
-            return Ok(ids.into_iter().map(record_id).collect());
+            return Ok(out());
         }
         let coll = self.coll(schema);
-        with_session!(tx, coll.insert_many(docs)).map_err(|e| errors::map(e, Some(schema)))?;
-        Ok(ids.into_iter().map(record_id).collect())
+        let map = |e| errors::map(e, Some(schema));
+        match docs.pop() {
+            Some(only) if docs.is_empty() => {
+                with_session!(tx, coll.insert_one(only)).map_err(map)?;
+            }
+            Some(last) => {
+                docs.push(last);
+                with_session!(tx, coll.insert_many(docs)).map_err(map)?;
+            }
+            None => {}
+        }
+        Ok(out())
     }
 
     async fn upsert(
@@ -331,13 +334,12 @@ impl Adapter for MongoAdapter {
         upsert::run(self.coll(q.schema), tx, q, self.statement_timeout).await
     }
 
-    async fn update_by_id(
+    async fn update_row(
         &self,
         tx: Option<&TxSlot>,
-        schema: &'static ModelSchema,
-        id: RecordId,
-        values: &[Value],
+        q: &cormo_core::stmt::UpdateRow<'_>,
     ) -> Result<u64> {
+        let (schema, id, values) = (q.schema, q.id, q.values);
         let pairs = schema
             .columns
             .iter()

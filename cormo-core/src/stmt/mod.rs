@@ -5,12 +5,14 @@
 //! input any other way.
 
 mod aggregate;
+mod insert;
 mod raw;
 mod select;
 mod upsert;
 mod write;
 
 pub use aggregate::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
+pub use insert::{Insert, Rows, UpdateRow};
 pub use raw::Raw;
 pub use select::Select;
 pub use upsert::Upsert;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
-use cormo_core::stmt::{Aggregate, Delete, Raw, Update, Upsert};
+use cormo_core::stmt::{Aggregate, Delete, Insert, Raw, Rows, Update, UpdateRow, Upsert};
 use cormo_core::{
     Adapter, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
     RowSink, Select, TxIntent, TxSlot, Value,
@@ -261,6 +261,107 @@ where
         Ok(id)
     }
 
+    /// One row, with its chosen id or a generated one.
+    async fn insert_one(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        id: Option<RecordId>,
+        values: &[Value],
+    ) -> Result<RecordId> {
+        let given = id.map(int_id).transpose()?;
+        let sql = render::insert(B::DIALECT, schema, given, values);
+        if B::DIALECT.returning() {
+            let mut c = self.conn(tx).await?;
+            let new_id = self.returned_id(tx, &mut c, schema, sql).await?;
+            let limit = self.limit(tx, None)?;
+            let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
+            if given.is_some() && B::DIALECT == crate::enabled::dialect::Dialect::Postgres {
+                // A caller-chosen id does not advance the sequence; move it
+                // past the id so later inserts do not collide with it.
+                let mut sync = Sql::new(B::DIALECT);
+                sync.push("SELECT setval(pg_get_serial_sequence(");
+                crate::enabled::backend::text_param(&mut sync, &{
+                    let mut q = String::new();
+                    B::DIALECT.quote(&mut q, schema.table);
+                    q
+                });
+                sync.push(", 'id'), (SELECT MAX(")
+                    .ident("id")
+                    .push(") FROM ")
+                    .ident(schema.table)
+                    .push("))");
+                let mut ignore = |_: &mut dyn RowReader| -> Result<()> { Ok(()) };
+                let r = timeout::fetch::<B>(c.get()?, sync, &mut ignore, &map, limit).await;
+                c.done(&r);
+                r?;
+            }
+            return new_id.ok_or_else(|| Error::Driver {
+                message: format!("insert into {} returned no id", schema.table),
+                source: None,
+            });
+        }
+        let done = self.exec(tx, Some(schema), Op::Write, sql, None).await?;
+        match (given, done.last_id) {
+            (Some(id), _) => Ok(RecordId::Int(id)),
+            (None, Some(id)) => Ok(RecordId::Int(id)),
+            (None, None) => Err(Error::Driver {
+                message: format!("insert into {} returned no id", schema.table),
+                source: None,
+            }),
+        }
+    }
+
+    /// Many rows with generated ids, in chunks of one multi-row INSERT.
+    async fn insert_rows(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: &'static ModelSchema,
+        rows: &[Vec<Value>],
+    ) -> Result<Vec<RecordId>> {
+        if schema.columns.is_empty() {
+            let mut ids = Vec::with_capacity(rows.len());
+            for values in rows {
+                ids.push(self.insert_one(tx, schema, None, values).await?);
+            }
+            return Ok(ids);
+        }
+        let per_chunk = (INSERT_BATCH_VALUES / schema.columns.len()).max(1);
+        let mut ids = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(per_chunk) {
+            let sql = render::insert_many(B::DIALECT, schema, chunk);
+            let mut got: Vec<i64> = Vec::with_capacity(chunk.len());
+            if B::DIALECT.returning() {
+                let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+                    if let Some(id) = row.get_i64(0)? {
+                        got.push(id);
+                    }
+                    Ok(())
+                };
+                let limit = self.limit(tx, None)?;
+                let mut c = self.conn(tx).await?;
+                let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
+                let r = timeout::fetch::<B>(c.get()?, sql, &mut sink, &map, limit).await;
+                c.done(&r);
+                r?;
+                // Ids come from one sequence in VALUES order; RETURNING's
+                // row order is not promised, so sort.
+                got.sort_unstable();
+            } else {
+                // MySQL: LAST_INSERT_ID() is the first id of the statement and
+                // a multi-row INSERT of known size gets consecutive ids.
+                let done = self.exec(tx, Some(schema), Op::Write, sql, None).await?;
+                let first = done.last_id.ok_or_else(|| Error::Driver {
+                    message: format!("insert into {} returned no id", schema.table),
+                    source: None,
+                })?;
+                got.extend((0..chunk.len() as i64).map(|i| first + i));
+            }
+            ids.extend(got.into_iter().map(RecordId::Int));
+        }
+        Ok(ids)
+    }
+
     async fn run_ddl(&self, sql: Sql, schema: &'static ModelSchema) -> Result<()> {
         self.exec(None, Some(schema), Op::Schema, sql, None)
             .await
@@ -338,103 +439,17 @@ where
         Ok(())
     }
 
-    async fn insert(
-        &self,
-        tx: Option<&TxSlot>,
-        schema: &'static ModelSchema,
-        id: Option<RecordId>,
-        values: &[Value],
-    ) -> Result<RecordId> {
-        let given = id.map(int_id).transpose()?;
-        let sql = render::insert(B::DIALECT, schema, given, values);
-        if B::DIALECT.returning() {
-            let mut c = self.conn(tx).await?;
-            let new_id = self.returned_id(tx, &mut c, schema, sql).await?;
-            let limit = self.limit(tx, None)?;
-            let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
-            if given.is_some() && B::DIALECT == crate::enabled::dialect::Dialect::Postgres {
-                // A caller-chosen id does not advance the sequence; move it
-                // past the id so later inserts do not collide with it.
-                let mut sync = Sql::new(B::DIALECT);
-                sync.push("SELECT setval(pg_get_serial_sequence(");
-                crate::enabled::backend::text_param(&mut sync, &{
-                    let mut q = String::new();
-                    B::DIALECT.quote(&mut q, schema.table);
-                    q
-                });
-                sync.push(", 'id'), (SELECT MAX(")
-                    .ident("id")
-                    .push(") FROM ")
-                    .ident(schema.table)
-                    .push("))");
-                let mut ignore = |_: &mut dyn RowReader| -> Result<()> { Ok(()) };
-                let r = timeout::fetch::<B>(c.get()?, sync, &mut ignore, &map, limit).await;
-                c.done(&r);
-                r?;
-            }
-            return new_id.ok_or_else(|| Error::Driver {
-                message: format!("insert into {} returned no id", schema.table),
-                source: None,
-            });
-        }
-        let done = self.exec(tx, Some(schema), Op::Write, sql, None).await?;
-        match (given, done.last_id) {
-            (Some(id), _) => Ok(RecordId::Int(id)),
-            (None, Some(id)) => Ok(RecordId::Int(id)),
-            (None, None) => Err(Error::Driver {
-                message: format!("insert into {} returned no id", schema.table),
-                source: None,
-            }),
+    async fn insert(&self, tx: Option<&TxSlot>, q: &Insert<'_>) -> Result<Vec<RecordId>> {
+        match q.rows {
+            Rows::One { values, id } => Ok(vec![self.insert_one(tx, q.schema, id, values).await?]),
+            Rows::Many(rows) => self.insert_rows(tx, q.schema, rows).await,
         }
     }
 
-    async fn insert_many(
-        &self,
-        tx: Option<&TxSlot>,
-        schema: &'static ModelSchema,
-        rows: &[Vec<Value>],
-    ) -> Result<Vec<RecordId>> {
-        if schema.columns.is_empty() {
-            let mut ids = Vec::with_capacity(rows.len());
-            for values in rows {
-                ids.push(self.insert(tx, schema, None, values).await?);
-            }
-            return Ok(ids);
-        }
-        let per_chunk = (INSERT_BATCH_VALUES / schema.columns.len()).max(1);
-        let mut ids = Vec::with_capacity(rows.len());
-        for chunk in rows.chunks(per_chunk) {
-            let sql = render::insert_many(B::DIALECT, schema, chunk);
-            let mut got: Vec<i64> = Vec::with_capacity(chunk.len());
-            if B::DIALECT.returning() {
-                let mut sink = |row: &mut dyn RowReader| -> Result<()> {
-                    if let Some(id) = row.get_i64(0)? {
-                        got.push(id);
-                    }
-                    Ok(())
-                };
-                let limit = self.limit(tx, None)?;
-                let mut c = self.conn(tx).await?;
-                let map = move |e| errors::map(B::DIALECT, Some(schema), Op::Write, e);
-                let r = timeout::fetch::<B>(c.get()?, sql, &mut sink, &map, limit).await;
-                c.done(&r);
-                r?;
-                // Ids come from one sequence in VALUES order; RETURNING's
-                // row order is not promised, so sort.
-                got.sort_unstable();
-            } else {
-                // MySQL: LAST_INSERT_ID() is the first id of the statement and
-                // a multi-row INSERT of known size gets consecutive ids.
-                let done = self.exec(tx, Some(schema), Op::Write, sql, None).await?;
-                let first = done.last_id.ok_or_else(|| Error::Driver {
-                    message: format!("insert into {} returned no id", schema.table),
-                    source: None,
-                })?;
-                got.extend((0..chunk.len() as i64).map(|i| first + i));
-            }
-            ids.extend(got.into_iter().map(RecordId::Int));
-        }
-        Ok(ids)
+    async fn update_row(&self, tx: Option<&TxSlot>, q: &UpdateRow<'_>) -> Result<u64> {
+        let sql = render::update_by_id(B::DIALECT, q.schema, int_id(q.id)?, q.values);
+        let done = self.exec(tx, Some(q.schema), Op::Write, sql, None).await?;
+        Ok(done.rows)
     }
 
     async fn upsert(&self, tx: Option<&TxSlot>, q: &Upsert<'_>) -> Result<RecordId> {
@@ -453,18 +468,6 @@ where
         }
         let done = self.exec(tx, Some(schema), Op::Write, sql, None).await?;
         done.last_id.map(RecordId::Int).ok_or_else(no_id)
-    }
-
-    async fn update_by_id(
-        &self,
-        tx: Option<&TxSlot>,
-        schema: &'static ModelSchema,
-        id: RecordId,
-        values: &[Value],
-    ) -> Result<u64> {
-        let sql = render::update_by_id(B::DIALECT, schema, int_id(id)?, values);
-        let done = self.exec(tx, Some(schema), Op::Write, sql, None).await?;
-        Ok(done.rows)
     }
 
     async fn select(
