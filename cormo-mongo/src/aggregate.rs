@@ -10,7 +10,7 @@ use mongodb::bson::{doc, Bson, Document};
 use mongodb::Collection;
 
 use crate::convert::{field, to_bson, DocReader, Named};
-use crate::{errors, filter, session};
+use crate::{each_document, errors, filter, session};
 
 /// The accumulator of one aggregate.
 fn accumulator(e: &AggExpr) -> Document {
@@ -199,41 +199,13 @@ pub async fn run(
     let map = |e| errors::timed(errors::map(e, Some(q.schema)), limit);
     let mut opts = mongodb::options::AggregateOptions::default();
     opts.max_time = limit;
-    match tx {
-        None => {
-            let mut cursor = coll
-                .aggregate(stages)
-                .with_options(opts)
-                .await
-                .map_err(map)?;
-            while cursor.advance().await.map_err(map)? {
-                sink(&mut DocReader {
-                    doc: cursor.current(),
-                    schema: q.schema,
-                    columns: None,
-                    named: Some(&named),
-                })?;
-            }
-        }
-        Some(slot) => {
-            let mut guard = slot.lock().await;
-            let raw = guard.as_mut().ok_or(Error::TransactionFinished)?;
-            let s = session(raw.as_mut())?;
-            let mut cursor = coll
-                .aggregate(stages)
-                .with_options(opts)
-                .session(&mut *s)
-                .await
-                .map_err(map)?;
-            while cursor.advance(s).await.map_err(map)? {
-                sink(&mut DocReader {
-                    doc: cursor.current(),
-                    schema: q.schema,
-                    columns: None,
-                    named: Some(&named),
-                })?;
-            }
-        }
-    }
+    each_document!(tx, coll.aggregate(stages).with_options(opts), map, |doc| {
+        sink(&mut DocReader {
+            doc,
+            schema: q.schema,
+            columns: None,
+            named: Some(&named),
+        })
+    });
     Ok(())
 }

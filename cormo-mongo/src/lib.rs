@@ -123,6 +123,33 @@ macro_rules! with_session {
     }};
 }
 
+/// Runs a cursor-returning action (`find`, `aggregate`), in the caller's
+/// session if any, and calls `$each` on every document as it arrives.
+macro_rules! each_document {
+    ($tx:expr, $action:expr, $map:expr, |$doc:ident| $each:expr) => {{
+        match $tx {
+            None => {
+                let mut cursor = $action.await.map_err($map)?;
+                while cursor.advance().await.map_err($map)? {
+                    let $doc = cursor.current();
+                    $each?;
+                }
+            }
+            Some(slot) => {
+                let mut guard = slot.lock().await;
+                let raw = guard.as_mut().ok_or(Error::TransactionFinished)?;
+                let s = session(raw.as_mut())?;
+                let mut cursor = $action.session(&mut *s).await.map_err($map)?;
+                while cursor.advance(s).await.map_err($map)? {
+                    let $doc = cursor.current();
+                    $each?;
+                }
+            }
+        }
+    }};
+}
+pub(crate) use each_document;
+
 impl MongoAdapter {
     fn coll(&self, schema: &ModelSchema) -> Collection<Document> {
         self.db.collection(schema.table)
@@ -377,38 +404,14 @@ impl Adapter for MongoAdapter {
         opts.max_time = limit;
         let coll = self.coll(q.schema);
         let map = |e| errors::timed(errors::map(e, Some(q.schema)), limit);
-        match tx {
-            None => {
-                let mut cursor = coll.find(f).with_options(opts).await.map_err(map)?;
-                while cursor.advance().await.map_err(map)? {
-                    sink(&mut DocReader {
-                        doc: cursor.current(),
-                        schema: q.schema,
-                        columns: q.columns,
-                        named: None,
-                    })?;
-                }
+        each_document!(tx, coll.find(f).with_options(opts), map, |doc| sink(
+            &mut DocReader {
+                doc,
+                schema: q.schema,
+                columns: q.columns,
+                named: None,
             }
-            Some(slot) => {
-                let mut guard = slot.lock().await;
-                let raw = guard.as_mut().ok_or(Error::TransactionFinished)?;
-                let s = session(raw.as_mut())?;
-                let mut cursor = coll
-                    .find(f)
-                    .with_options(opts)
-                    .session(&mut *s)
-                    .await
-                    .map_err(map)?;
-                while cursor.advance(s).await.map_err(map)? {
-                    sink(&mut DocReader {
-                        doc: cursor.current(),
-                        schema: q.schema,
-                        columns: q.columns,
-                        named: None,
-                    })?;
-                }
-            }
-        }
+        ));
         Ok(())
     }
 
