@@ -16,6 +16,15 @@ use crate::{errors, session};
 /// alone is written only by the insert).
 fn parts(q: &Upsert<'_>) -> Result<(Document, Document)> {
     let columns = q.schema.columns;
+    if q.key.is_empty()
+        || q.values.len() != columns.len()
+        || q.key.iter().chain(q.update).any(|&p| p >= columns.len())
+    {
+        return Err(Error::validation(
+            "upsert",
+            "needs a unique key and a value for every column",
+        ));
+    }
     let mut filter = Document::new();
     for &k in q.key {
         filter.insert(columns[k].name, doc! { "$eq": to_bson(&q.values[k])? });

@@ -453,7 +453,7 @@ where
     }
 
     async fn upsert(&self, tx: Option<&TxSlot>, q: &Upsert<'_>) -> Result<RecordId> {
-        let sql = crate::enabled::upsert::render(B::DIALECT, q);
+        let sql = crate::enabled::upsert::render(B::DIALECT, q)?;
         let schema = q.schema;
         let no_id = || Error::Driver {
             message: format!("upsert into {} returned no id", schema.table),

@@ -2,6 +2,7 @@
 //! SQLite, `ON DUPLICATE KEY UPDATE` on MySQL.
 
 use cormo_core::stmt::Upsert;
+use cormo_core::{Error, Result};
 
 use crate::enabled::dialect::Dialect;
 use crate::enabled::render::Sql;
@@ -10,9 +11,24 @@ use crate::enabled::render::Sql;
 /// and yields the row's id: `RETURNING id` on PostgreSQL and SQLite;
 /// on MySQL `id = LAST_INSERT_ID(id)` makes the updated row's id the
 /// statement's insert id.
-pub fn render(d: Dialect, q: &Upsert<'_>) -> Sql {
+pub fn render(d: Dialect, q: &Upsert<'_>) -> Result<Sql> {
     let mut s = Sql::new(d);
     let columns = q.schema.columns;
+    let name = |p: usize| {
+        columns
+            .get(p)
+            .map(|c| c.name)
+            .ok_or_else(|| Error::UnknownColumn {
+                model: q.schema.name,
+                column: format!("#{p}"),
+            })
+    };
+    if q.key.is_empty() || q.values.len() != columns.len() {
+        return Err(Error::validation(
+            "upsert",
+            "needs a unique key and a value for every column",
+        ));
+    }
     s.push("INSERT INTO ").ident(q.schema.table).push(" (");
     for (i, c) in columns.iter().enumerate() {
         if i > 0 {
@@ -35,7 +51,7 @@ pub fn render(d: Dialect, q: &Upsert<'_>) -> Sql {
                 if i > 0 {
                     s.push(", ");
                 }
-                s.ident(columns[k].name);
+                s.ident(name(k)?);
             }
             s.push(") DO UPDATE SET ");
             // With nothing to update, a no-op assignment still makes the
@@ -74,5 +90,5 @@ pub fn render(d: Dialect, q: &Upsert<'_>) -> Sql {
             }
         }
     }
-    s
+    Ok(s)
 }
