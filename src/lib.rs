@@ -53,7 +53,7 @@
 pub use cormo_core::stmt::{self, GroupOrder, Having};
 pub use cormo_core::{avg, count, max, min, sum};
 pub use cormo_core::{max_date, min_date};
-pub use cormo_core::{raw_command, raw_sql, RawQuery};
+pub use cormo_core::{raw_command, raw_sql, RawQuery, MAX_PATTERN_BYTES, MAX_PATTERN_SIZE};
 pub use cormo_core::{
     Adapter, Assign, AssocDef, AssocKind, Capabilities, Col, ColumnDef, ColumnType, Cond,
     ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, Include, IndexDef,

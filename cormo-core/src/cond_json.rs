@@ -241,7 +241,7 @@ fn regex(column: &'static str, ty: ColumnType, arg: &Json, options: Option<&str>
         other => {
             return Err(Error::validation(
                 column,
-                format!("$options {} is not supported; \"i\" (either case) is the one flag every database has", clip(other)),
+                format!("$options {} is not supported: the one flag every database has is \"i\" (letters match either case)", clip(other)),
             ))
         }
     };
@@ -372,6 +372,10 @@ fn typed(column: &'static str, ty: ColumnType, v: &Json) -> Result<Operand> {
             }
             match number(v).ok_or_else(|| wrong("a number"))? {
                 None => return Ok(Operand::Nothing),
+                // An integral float (25.0, "2.5e1") is that integer.
+                Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                    return typed(column, ty, &Json::from(f as i64));
+                }
                 Some(f) => return Ok(Operand::OffGrid(f)),
             }
         }
@@ -394,7 +398,12 @@ fn typed(column: &'static str, ty: ColumnType, v: &Json) -> Result<Operand> {
             },
             Json::Number(n) => match n.as_i64() {
                 Some(i) => Value::Id(RecordId::Int(i)),
-                None => return Ok(Operand::Nothing),
+                None => match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                        Value::Id(RecordId::Int(f as i64))
+                    }
+                    _ => return Ok(Operand::Nothing),
+                },
             },
             _ => return Err(wrong("an id")),
         },

@@ -436,7 +436,7 @@ impl<M: Model, G: GroupKey<M>, A: Aggregates<M>> Aggregated<M, G, A> {
         if parts.has_record_paging {
             return Err(Error::validation(
                 "query",
-                "has order, limit, skip or include set before grouping; set order and paging on the grouped read",
+                "has order, limit, skip or include set on its records, but a grouped read (group_by / aggregate) returns groups: set order and paging on the grouped read",
             ));
         }
         let group_by = self.group.columns();

@@ -52,6 +52,13 @@ pub(crate) fn guards(
                     (CmpOp::Lt, Value::Float(-f64::MAX - by))
                 }
             }
+            (ColumnType::Integer | ColumnType::BigInteger, Value::Text(_)) => {
+                // `dec(i64::MIN)`: its negation is no i64.
+                return Err(Error::validation(
+                    *column,
+                    "cannot be decremented by i64::MIN: the increment it means, 2^63, is no i64",
+                ));
+            }
             _ => {
                 return Err(Error::validation(
                     *column,

@@ -57,7 +57,7 @@ pub use ops::raw::{raw_command, raw_sql, RawQuery};
 pub use ops::upsert::UpsertOptions;
 pub use partial::{positions as partial_positions, Partial};
 pub use query::{Query, Selected};
-pub use regex::MAX_PATTERN_BYTES;
+pub use regex::{MAX_PATTERN_BYTES, MAX_PATTERN_SIZE};
 pub use schema::{
     AssocDef, AssocKind, ColumnDef, ColumnType, DefaultValue, Fold, IndexDef, IndexSpec, Integrity,
     ModelSchema, MAX_STRING_CHARS,

@@ -16,6 +16,13 @@ use crate::error::{clip, Error, Result};
 /// Longest pattern accepted, in bytes.
 pub const MAX_PATTERN_BYTES: usize = 4096;
 
+/// Largest pattern accepted, counted as what it expands to: each class
+/// counts its ranges, and a repetition multiplies what it repeats by its
+/// bound (`\w{1000}` is about 700 000). Every backend compiles the
+/// pattern into an automaton; past this, some refuse it with a vague
+/// error (SQLite's regex crate) and others use a lot of memory.
+pub const MAX_PATTERN_SIZE: u64 = 100_000;
+
 /// Checks that `pattern` is in the syntax every backend shares.
 pub(crate) fn check(column: &str, pattern: &str) -> Result<()> {
     let refuse = |why: &str| {
@@ -32,7 +39,32 @@ pub(crate) fn check(column: &str, pattern: &str) -> Result<()> {
     }
     let mut chars = pattern.chars().peekable();
     let mut in_class = false;
+    // Whether the last thing read outside a class was a quantifier: a
+    // second one (`a**`, `a+{2}`) is an error in PostgreSQL and MySQL,
+    // while Rust's syntax takes it; a lazy `?` after one is fine anywhere.
+    let mut after_quantifier = false;
     while let Some(c) = chars.next() {
+        let quantifier = !in_class && matches!(c, '*' | '+' | '{');
+        if quantifier && after_quantifier {
+            return refuse(
+                "repeats a repetition (such as a** or a+{2}), which not every database accepts",
+            );
+        }
+        after_quantifier = !in_class && (quantifier || c == '}');
+        if c == '{' && !in_class {
+            // Skip to the closing brace: the bounds are not quantifiers.
+            for d in chars.by_ref() {
+                if d == '}' {
+                    break;
+                }
+            }
+            after_quantifier = true;
+            continue;
+        }
+        if c == '?' && !in_class {
+            after_quantifier = false;
+            continue;
+        }
         match c {
             '\\' => match chars.next() {
                 Some('d' | 'D' | 'w' | 'W' | 's' | 'S' | 'n' | 't' | 'r') => {}
@@ -69,10 +101,35 @@ pub(crate) fn check(column: &str, pattern: &str) -> Result<()> {
     }
     // What is left must also parse (no look-around or back-references,
     // which Rust's regex crate, and so SQLite, does not have).
-    regex_syntax::Parser::new()
-        .parse(pattern)
-        .map(|_| ())
-        .or_else(|e| refuse(&format!("does not parse ({})", first_line(&e.to_string()))))
+    let hir = match regex_syntax::Parser::new().parse(pattern) {
+        Ok(h) => h,
+        Err(e) => return refuse(&format!("does not parse ({})", first_line(&e.to_string()))),
+    };
+    if size(&hir) > MAX_PATTERN_SIZE {
+        return refuse(&format!(
+            "is too large: it expands to more than {MAX_PATTERN_SIZE} states (repeat less, or use a narrower class than \\w)"
+        ));
+    }
+    Ok(())
+}
+
+/// What a pattern expands to (see [`MAX_PATTERN_SIZE`]), saturating.
+fn size(hir: &regex_syntax::hir::Hir) -> u64 {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 1,
+        HirKind::Literal(l) => l.0.len() as u64,
+        HirKind::Class(Class::Unicode(c)) => c.ranges().len().max(1) as u64,
+        HirKind::Class(Class::Bytes(c)) => c.ranges().len().max(1) as u64,
+        HirKind::Repetition(r) => {
+            let times = u64::from(r.max.unwrap_or(r.min).max(r.min).max(1));
+            size(&r.sub).saturating_mul(times)
+        }
+        HirKind::Capture(c) => size(&c.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
+            parts.iter().map(size).fold(0u64, u64::saturating_add)
+        }
+    }
 }
 
 fn first_line(s: &str) -> String {

@@ -15,7 +15,7 @@
 //! back and returns that error, `rollback` succeeds. An outer level is not
 //! affected once the aborted nested one is rolled back.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::adapter::TxIntent;
@@ -40,6 +40,10 @@ pub(crate) struct TxShared {
     pub(crate) slot: Arc<TxSlot>,
     frames: Mutex<Vec<Frame>>,
     next_id: AtomicU64,
+    /// Streams reading in this transaction: each holds its connection
+    /// until it ends or is dropped, so anything else run meanwhile from
+    /// the same task would wait for ever; it is refused instead.
+    open_streams: AtomicUsize,
 }
 
 impl TxShared {
@@ -77,8 +81,22 @@ impl TxShared {
         }
     }
 
+    /// Refuses to touch the transaction while one of its streams holds it.
+    fn no_open_stream(&self) -> Result<()> {
+        match self.open_streams.load(Ordering::Acquire) {
+            0 => Ok(()),
+            n => Err(Error::validation(
+                "transaction",
+                format!(
+                    "has {n} stream(s) still open, which hold its connection: read each to the end or drop it first"
+                ),
+            )),
+        }
+    }
+
     /// The backend's transaction, taken out to commit or roll it back.
     async fn take_raw(&self) -> Result<Box<dyn std::any::Any + Send>> {
+        self.no_open_stream()?;
         self.slot
             .lock()
             .await
@@ -127,6 +145,7 @@ impl Level {
     /// Makes this level ready for a statement: dropped levels rolled back,
     /// this one open, innermost and not aborted.
     pub(crate) async fn enter(&self, adapter: &dyn Adapter) -> Result<()> {
+        self.shared.no_open_stream()?;
         self.shared.flush_dropped(adapter).await?;
         let frames = self.shared.frames();
         self.check(&frames, "run a statement")?;
@@ -237,6 +256,7 @@ impl Transaction {
                 dropped: false,
             }]),
             next_id: AtomicU64::new(1),
+            open_streams: AtomicUsize::new(0),
         });
         Ok(Transaction {
             conn,
@@ -372,10 +392,16 @@ impl<'a> TxRef<'a> {
     }
 
     /// As [`enter`](Self::enter), for a stream that outlives the borrow
-    /// and locks the transaction for as long as it reads.
-    pub(crate) async fn enter_shared(&self, adapter: &dyn Adapter) -> Result<Arc<TxSlot>> {
+    /// and locks the transaction for as long as it reads; the mark counts
+    /// it as open until it is dropped.
+    pub(crate) async fn enter_stream(
+        &self,
+        adapter: &dyn Adapter,
+    ) -> Result<(Arc<TxSlot>, StreamMark)> {
         self.0.enter(adapter).await?;
-        Ok(self.0.shared.slot.clone())
+        self.0.shared.open_streams.fetch_add(1, Ordering::AcqRel);
+        let mark = StreamMark(self.0.shared.clone());
+        Ok((self.0.shared.slot.clone(), mark))
     }
 
     /// Records the outcome of a statement.
@@ -386,5 +412,15 @@ impl<'a> TxRef<'a> {
     /// Aborts the caller's level (see `Level::abort`).
     pub(crate) fn abort(&self, e: &Error) {
         self.0.abort(e)
+    }
+}
+
+/// A stream open in a transaction (see `TxShared::open_streams`); dropping
+/// it (the stream ended or was dropped) closes it.
+pub(crate) struct StreamMark(Arc<TxShared>);
+
+impl Drop for StreamMark {
+    fn drop(&mut self) {
+        self.0.open_streams.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -50,7 +50,7 @@ pub(crate) fn check(q: &Aggregate<'_>) -> Result<()> {
         if *g == "id" {
             return Err(Error::validation(
                 "id",
-                "cannot be grouped by: every record is its own group (query the records instead)",
+                "cannot be grouped by or be distinct on: every record has its own (query the records, or pluck the ids)",
             ));
         }
         let col = schema.column(g).ok_or_else(|| Error::UnknownColumn {
@@ -86,7 +86,7 @@ fn grouped(q: &Aggregate<'_>, column: &str) -> Result<()> {
     validate::column_type(q.schema, column)?;
     Err(Error::validation(
         column,
-        "is not grouped by, so a group has no single value of it (group by it, or filter on it before grouping)",
+        "is not one of the grouped (or distinct) columns, so a group has no single value of it: add it to them, or filter on it first",
     ))
 }
 

@@ -51,6 +51,13 @@ impl RawQuery {
     }
 
     async fn run(&self, db: &impl Executor, rows: bool) -> Result<crate::adapter::RawOutcome> {
+        if let Raw::Sql { params, .. } = &self.0 {
+            // The values every backend can bind: finite numbers, text
+            // without NUL, dates in range.
+            for v in params {
+                crate::validate::value("raw", ColumnType::Text, v, crate::validate::Use::Compare)?;
+            }
+        }
         let s = db.session();
         let slot = s.slot().await?;
         let r = s

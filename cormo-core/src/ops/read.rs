@@ -53,17 +53,24 @@ impl<M: Model> Query<M> {
     /// decoded as the column's field type.
     pub async fn pluck<T: FieldType>(&self, db: &impl Executor, col: Col<M, T>) -> Result<Vec<T>> {
         let schema = M::schema();
+        let name = col.name();
+        // The id is column 0 of every row; `Model::ID` reads no other.
+        if name == "id" {
+            let q = self.statement(self.condition(), &[]);
+            return self
+                .decoded(&q, db.session(), move |row| T::decode(row, 0, name))
+                .await;
+        }
         let pos = schema
             .columns
             .iter()
-            .position(|c| c.name == col.name())
+            .position(|c| c.name == name)
             .ok_or_else(|| Error::UnknownColumn {
                 model: schema.name,
-                column: col.name().to_owned(),
+                column: name.to_owned(),
             })?;
         let cols = [pos];
         let q = self.statement(self.condition(), &cols);
-        let name = col.name();
         self.decoded(&q, db.session(), move |row| T::decode(row, 1, name))
             .await
     }

@@ -22,14 +22,26 @@ impl Session<'_> {
         let Some(q) = crate::session::paged(&q) else {
             return Ok(Box::pin(stream::empty()));
         };
-        let slot = match self.tx {
-            None => None,
-            Some(t) => Some(t.enter_shared(self.adapter()).await?),
+        let (slot, mark) = match self.tx {
+            None => (None, None),
+            Some(t) => {
+                let (slot, mark) = t.enter_stream(self.adapter()).await?;
+                (Some(slot), Some(mark))
+            }
         };
         let r = self
             .bounded(Op::Read, self.adapter().stream(slot, &q))
             .await;
-        self.noted(r)
+        let rows = self.noted(r)?;
+        let Some(mark) = mark else {
+            return Ok(rows);
+        };
+        // The mark lives as long as the stream yields: `unfold` drops it
+        // with the rows when they end, or when the stream is dropped.
+        Ok(Box::pin(stream::unfold(
+            (rows, mark),
+            |(mut rows, mark)| async move { rows.next().await.map(|row| (row, (rows, mark))) },
+        )))
     }
 }
 

@@ -496,6 +496,16 @@ where
                 feature: "database commands (raw_command is MongoDB's; use raw_sql)",
             });
         };
+        let wanted = B::DIALECT.placeholders(text);
+        if wanted != params.len() {
+            return Err(Error::validation(
+                "raw",
+                format!(
+                    "the statement has {wanted} placeholder(s) but {} value(s) were bound",
+                    params.len()
+                ),
+            ));
+        }
         let mut sql = Sql::raw(B::DIALECT, text);
         sql.params = params.iter().cloned().map(render::Param::One).collect();
         if !want_rows {

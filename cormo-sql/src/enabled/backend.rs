@@ -178,7 +178,8 @@ pub fn unreadable(column: &str, ty: &str) -> cormo_core::Error {
     )
 }
 
-/// A date as raw rows give it.
+/// A date as raw rows give it (SQLite stores dates as integers).
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 pub fn lean_date(t: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
     serde_json::Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }

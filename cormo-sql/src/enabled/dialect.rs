@@ -158,6 +158,60 @@ impl Dialect {
         }
     }
 
+    /// How many values a raw statement's placeholders take: the highest
+    /// `$n` on PostgreSQL, the number of `?` elsewhere. Quoted text,
+    /// quoted names and comments are skipped.
+    pub fn placeholders(self, text: &str) -> usize {
+        let mut n = 0usize;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' | '"' | '`' => {
+                    // To the closing quote; a doubled quote stays inside.
+                    while let Some(d) = chars.next() {
+                        if d == c {
+                            if chars.peek() == Some(&c) {
+                                chars.next();
+                            } else {
+                                break;
+                            }
+                        }
+                    }
+                }
+                '-' if chars.peek() == Some(&'-') => {
+                    for d in chars.by_ref() {
+                        if d == '\n' {
+                            break;
+                        }
+                    }
+                }
+                '/' if chars.peek() == Some(&'*') => {
+                    chars.next();
+                    let mut prev = ' ';
+                    for d in chars.by_ref() {
+                        if prev == '*' && d == '/' {
+                            break;
+                        }
+                        prev = d;
+                    }
+                }
+                '?' if self != Dialect::Postgres => n += 1,
+                '$' if self == Dialect::Postgres => {
+                    let mut digits = String::new();
+                    while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                        digits.push(d);
+                        chars.next();
+                    }
+                    if let Ok(k) = digits.parse::<usize>() {
+                        n = n.max(k);
+                    }
+                }
+                _ => {}
+            }
+        }
+        n
+    }
+
     /// LIMIT / OFFSET, including an offset without a limit.
     pub fn paging(self, out: &mut String, limit: Option<u64>, skip: Option<u64>) {
         use std::fmt::Write as _;
@@ -189,4 +243,17 @@ pub fn escape_like(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dialect;
+
+    #[test]
+    fn placeholders_outside_quotes_and_comments() {
+        let q = "SELECT '?', \"a?\", ? -- ?\n FROM t WHERE x = ? /* ? */";
+        assert_eq!(Dialect::Sqlite.placeholders(q), 2);
+        assert_eq!(Dialect::Mysql.placeholders("SELECT `?`, ?"), 1);
+        assert_eq!(Dialect::Postgres.placeholders("SELECT $2, $1, '$3', $$"), 2);
+    }
 }

@@ -52,8 +52,9 @@ pub fn map(d: Dialect, schema: Option<&'static ModelSchema>, op: Op, e: sqlx::Er
                 // holds the only connection of an in-memory database.
                 message.push_str(
                     " (an in-memory SQLite database has a single connection: \
-                     is an open transaction holding it? Run the operation on \
-                     the transaction, or use a file database)",
+                     is an open transaction or an unfinished stream holding it? \
+                     Run the operation on the transaction, finish or drop the \
+                     stream, or use a file database)",
                 );
             }
             return Error::connection(message, e);

@@ -233,7 +233,7 @@ pub async fn grouped_reads_refuse_bad_input(db: &Connection) {
         .all(db)
         .await;
     assert!(
-        matches!(&not_grouped, Err(Error::Validation { column, message }) if column == "qty" && message.contains("not grouped")),
+        matches!(&not_grouped, Err(Error::Validation { column, message }) if column == "qty" && message.contains("not one of the grouped")),
         "{not_grouped:?}"
     );
     let having_other = Sale::query()

@@ -107,6 +107,19 @@ pub async fn pluck_and_lean_rows(db: &Connection) {
         .await
         .unwrap();
     assert_eq!(ages, [35, 30]);
+    let ids = User::query()
+        .order_by(User::AGE.asc())
+        .pluck(db, User::ID)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids,
+        [
+            users[1].id.get().unwrap(),
+            users[0].id.get().unwrap(),
+            users[2].id.get().unwrap()
+        ]
+    );
 
     let lean = User::query()
         .filter(User::NAME.eq("Alice"))
@@ -272,6 +285,28 @@ pub async fn raw_statements_are_the_escape_hatch(db: &Connection) {
     .unwrap();
     assert_eq!(n, 1);
     assert_eq!(User::find(db, &users[1].id).await.unwrap().age, 26);
+    // The placeholders and the values bound must agree, and values are
+    // checked as everywhere (no NaN, no NUL).
+    let short = cormo::raw_sql(format!(
+        "SELECT id FROM users WHERE age = {} AND name = {}",
+        ph(1),
+        ph(2)
+    ))
+    .bind(25)
+    .fetch(db)
+    .await;
+    assert!(matches!(short, Err(Error::Validation { .. })), "{short:?}");
+    let long = cormo::raw_sql(format!("SELECT id FROM users WHERE age = {}", ph(1)))
+        .bind(25)
+        .bind(3)
+        .fetch(db)
+        .await;
+    assert!(matches!(long, Err(Error::Validation { .. })), "{long:?}");
+    let nan = cormo::raw_sql(format!("SELECT {} AS a", ph(1)))
+        .bind(f64::NAN)
+        .fetch(db)
+        .await;
+    assert!(matches!(nan, Err(Error::Validation { .. })), "{nan:?}");
     let cmd = cormo::raw_command(json!({"ping": 1})).fetch(db).await;
     assert!(matches!(cmd, Err(Error::Unsupported { .. })), "{cmd:?}");
     // Rows missing a model column cannot be records.

@@ -89,11 +89,22 @@ pub async fn stream_inside_a_transaction_sees_its_writes(db: &Connection) {
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
+    // While a stream holds the transaction, other operations on it are
+    // refused (from this task they could only wait for ever).
+    let mut s = Box::pin(User::query().stream(&tx));
+    s.next().await.unwrap().unwrap();
+    let busy = User::query().count(&tx).await;
+    assert!(
+        matches!(&busy, Err(Error::Validation { column, .. }) if column == "transaction"),
+        "{busy:?}"
+    );
     // A stream dropped half-way leaves the transaction usable.
-    {
-        let mut s = Box::pin(User::query().stream(&tx));
-        s.next().await.unwrap().unwrap();
-    }
+    drop(s);
+    // So does one read to its end, even while it is still in scope.
+    let mut to_end = Box::pin(User::query().limit(3).stream(&tx));
+    while to_end.next().await.is_some() {}
+    assert_eq!(User::query().limit(3).count(&tx).await.unwrap(), 3);
+    drop(to_end);
     assert_eq!(User::query().count(&tx).await.unwrap(), N as u64 + 1);
     tx.rollback().await.unwrap();
     assert_eq!(User::query().count(db).await.unwrap(), N as u64);
