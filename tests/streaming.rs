@@ -43,6 +43,10 @@ unsafe impl GlobalAlloc for Tracking {
 #[global_allocator]
 static GLOBAL: Tracking = Tracking;
 
+/// The heap is one for the whole process: the tests run one at a time so
+/// one's `all()` is not counted in another's stream.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[derive(Model, Debug, Default)]
 #[cormo(table = "stream_rows")]
 pub struct StreamRow {
@@ -109,6 +113,7 @@ async fn million(db: &Connection) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_million_rows_stream_in_bounded_memory_on_sqlite() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let db = cormo_suite::harness::sqlite("stream_million").await;
     million(&db).await;
 }
@@ -116,6 +121,7 @@ async fn a_million_rows_stream_in_bounded_memory_on_sqlite() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_million_rows_stream_in_bounded_memory_on_postgres() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let db = cormo_suite::harness::postgres("stream_million").await;
     million(&db).await;
 }
@@ -123,6 +129,7 @@ async fn a_million_rows_stream_in_bounded_memory_on_postgres() {
 #[cfg(feature = "mysql")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_million_rows_stream_in_bounded_memory_on_mysql() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let db = cormo_suite::harness::mysql("stream_million").await;
     million(&db).await;
 }

@@ -389,6 +389,20 @@ pub struct Aggregated<M, G, A> {
     skip: Option<u64>,
 }
 
+impl<M, G: Clone, A: Clone> Clone for Aggregated<M, G, A> {
+    fn clone(&self) -> Self {
+        Aggregated {
+            query: self.query.clone(),
+            group: self.group.clone(),
+            aggregates: self.aggregates.clone(),
+            having: self.having.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            skip: self.skip,
+        }
+    }
+}
+
 impl<M: Model, G: GroupKey<M>, A: Aggregates<M>> Aggregated<M, G, A> {
     fn new(query: Query<M>, group: G, aggregates: A) -> Self {
         Aggregated {
