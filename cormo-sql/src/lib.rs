@@ -20,6 +20,7 @@ mod enabled {
     pub mod fuzzing;
     pub mod pool;
     pub mod render;
+    pub mod row;
     pub mod stream;
     pub mod timeout;
     pub mod upsert;

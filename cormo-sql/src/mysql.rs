@@ -3,14 +3,11 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use cormo_core::{
-    Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
-    Value,
-};
+use cormo_core::{Capabilities, ConnectOptions, Connection, Error, IsolationLevel, Result, Value};
 use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlRow};
 use sqlx::{Arguments, MySql, Row};
 
-use crate::enabled::adapter::{int_id, SqlAdapter};
+use crate::enabled::adapter::SqlAdapter;
 use crate::enabled::backend::{
     json_list, text_param, Backend, BeginWith, Done, ALL_ISOLATION_LEVELS,
 };
@@ -18,7 +15,8 @@ use crate::enabled::backend::{lean_date, unreadable};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::pool::{ConnPool, Settings};
-use crate::enabled::render::{Param, Sql};
+use crate::enabled::render::Sql;
+use crate::enabled::row::{bound, decode_err, Own};
 use crate::enabled::timeout::{Around, Limit};
 
 /// The MySQL / MariaDB backend.
@@ -64,86 +62,6 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     Ok(Connection::from_adapter(Box::new(adapter), opts))
 }
 
-fn arguments(params: Vec<Param>) -> Result<MySqlArguments> {
-    let mut args = MySqlArguments::default();
-    for p in params {
-        let v = match p {
-            Param::One(v) => v,
-            Param::List(values) => Value::Text(json_list(values, |t| {
-                t.naive_utc()
-                    .format("%Y-%m-%d %H:%M:%S%.6f")
-                    .to_string()
-                    .into()
-            })?),
-        };
-        let r = match v {
-            Value::Null => args.add(None::<String>),
-            Value::Bool(b) => args.add(b),
-            Value::Int(i) => args.add(i),
-            Value::Float(f) => args.add(f),
-            Value::Text(s) => args.add(s),
-            Value::Bytes(b) => args.add(b),
-            // DATETIME, not TIMESTAMP: sqlx sends a `DateTime<Utc>` as a
-            // TIMESTAMP, which MariaDB stores as NULL outside 1970 ..= 2038.
-            Value::DateTime(t) => args.add(t.naive_utc()),
-            // JSON travels as text; MariaDB's JSON is LONGTEXT.
-            Value::Json(j) => args.add(j.to_string()),
-            Value::Id(id) => args.add(int_id(id)?),
-        };
-        r.map_err(|e| Error::Driver {
-            message: format!("cannot bind a parameter: {e}"),
-            source: Some(e),
-        })?;
-    }
-    Ok(args)
-}
-
-fn decode_err(e: sqlx::Error) -> Error {
-    Error::driver(format!("cannot decode a column: {e}"), e)
-}
-
-struct Reader<'r>(&'r MySqlRow);
-
-impl RowReader for Reader<'_> {
-    fn get_bool(&mut self, idx: usize) -> Result<Option<bool>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_i64(&mut self, idx: usize) -> Result<Option<i64>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_f64(&mut self, idx: usize) -> Result<Option<f64>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_string(&mut self, idx: usize) -> Result<Option<String>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_bytes(&mut self, idx: usize) -> Result<Option<Vec<u8>>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_datetime(&mut self, idx: usize) -> Result<Option<DateTime<Utc>>> {
-        // DATETIME holds no zone; cormo writes UTC.
-        let t: Option<chrono::NaiveDateTime> = self.0.try_get(idx).map_err(decode_err)?;
-        Ok(t.map(|t| t.and_utc()))
-    }
-    fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>> {
-        // MariaDB returns JSON as text; MySQL 8 as its JSON type.
-        let text = match self.0.try_get::<Option<String>, _>(idx) {
-            Ok(t) => t,
-            Err(sqlx::Error::ColumnDecode { .. }) => {
-                return self.0.try_get(idx).map_err(decode_err);
-            }
-            Err(e) => return Err(decode_err(e)),
-        };
-        text.map(|t| {
-            serde_json::from_str(&t).map_err(|e| Error::driver("stored JSON is invalid", e))
-        })
-        .transpose()
-    }
-    fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>> {
-        Ok(self.get_i64(idx)?.map(RecordId::Int))
-    }
-}
-
 impl Backend for MySqlBackend {
     type DB = MySql;
     const DIALECT: Dialect = Dialect::Mysql;
@@ -162,12 +80,46 @@ impl Backend for MySqlBackend {
         }
     }
 
-    fn arguments(params: Vec<Param>) -> Result<MySqlArguments> {
-        arguments(params)
+    fn bind_own(args: &mut MySqlArguments, v: Own) -> Result<()> {
+        bound(match v {
+            Own::Null => args.add(None::<String>),
+            // DATETIME, not TIMESTAMP: sqlx sends a `DateTime<Utc>` as a
+            // TIMESTAMP, which MariaDB stores as NULL outside 1970 ..= 2038.
+            Own::DateTime(t) => args.add(t.naive_utc()),
+            // JSON travels as text; MariaDB's JSON is LONGTEXT.
+            Own::Json(j) => args.add(j.to_string()),
+        })
     }
 
-    fn reader(row: &MySqlRow) -> impl RowReader + '_ {
-        Reader(row)
+    fn bind_list(args: &mut MySqlArguments, values: Vec<Value>) -> Result<()> {
+        let list = json_list(values, |t| {
+            t.naive_utc()
+                .format("%Y-%m-%d %H:%M:%S%.6f")
+                .to_string()
+                .into()
+        })?;
+        bound(args.add(list))
+    }
+
+    fn read_datetime(row: &MySqlRow, idx: usize) -> Result<Option<DateTime<Utc>>> {
+        // DATETIME holds no zone; cormo writes UTC.
+        let t: Option<chrono::NaiveDateTime> = row.try_get(idx).map_err(decode_err)?;
+        Ok(t.map(|t| t.and_utc()))
+    }
+
+    fn read_json(row: &MySqlRow, idx: usize) -> Result<Option<serde_json::Value>> {
+        // MariaDB returns JSON as text; MySQL 8 as its JSON type.
+        let text = match row.try_get::<Option<String>, _>(idx) {
+            Ok(t) => t,
+            Err(sqlx::Error::ColumnDecode { .. }) => {
+                return row.try_get(idx).map_err(decode_err);
+            }
+            Err(e) => return Err(decode_err(e)),
+        };
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| Error::driver("stored JSON is invalid", e))
+        })
+        .transpose()
     }
 
     fn lean(row: &MySqlRow) -> Result<serde_json::Map<String, serde_json::Value>> {

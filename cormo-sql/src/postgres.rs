@@ -3,20 +3,18 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use cormo_core::{
-    Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
-    Value,
-};
+use cormo_core::{Capabilities, ConnectOptions, Connection, Error, IsolationLevel, Result, Value};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgRow};
 use sqlx::{Arguments, Postgres, Row};
 
-use crate::enabled::adapter::{int_id, SqlAdapter};
+use crate::enabled::adapter::SqlAdapter;
 use crate::enabled::backend::{lean_date, unreadable};
 use crate::enabled::backend::{text_param, Backend, BeginWith, Done, ALL_ISOLATION_LEVELS};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::pool::{ConnPool, Settings};
-use crate::enabled::render::{Param, Sql};
+use crate::enabled::render::Sql;
+use crate::enabled::row::{bound, decode_err, Own};
 use crate::enabled::timeout::{Around, Limit};
 
 /// The PostgreSQL backend.
@@ -41,10 +39,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
 }
 
 /// A list as one typed array parameter, for `= ANY($n)`.
-fn add_list(
-    args: &mut PgArguments,
-    values: Vec<Value>,
-) -> Result<std::result::Result<(), sqlx::error::BoxDynError>> {
+fn add_list(args: &mut PgArguments, values: Vec<Value>) -> Result<()> {
     fn all<T>(values: Vec<Value>, f: impl Fn(Value) -> Option<T>) -> Result<Vec<T>> {
         values
             .into_iter()
@@ -55,7 +50,7 @@ fn add_list(
             })
             .collect()
     }
-    Ok(match values.first() {
+    bound(match values.first() {
         Some(Value::Int(_)) => args.add(all(values, |v| match v {
             Value::Int(i) => Some(i),
             _ => None,
@@ -93,55 +88,44 @@ fn add_list(
     })
 }
 
-fn arguments(params: Vec<Param>) -> Result<PgArguments> {
-    let mut args = PgArguments::default();
-    for p in params {
-        let v = match p {
-            Param::One(v) => v,
-            Param::List(values) => {
-                add_list(&mut args, values)?.map_err(|e| Error::Driver {
-                    message: format!("cannot bind a parameter: {e}"),
-                    source: Some(e),
-                })?;
-                continue;
-            }
-        };
-        let r = match v {
-            Value::Null => args.add(None::<String>),
-            Value::Bool(b) => args.add(b),
-            Value::Int(i) => args.add(i),
-            Value::Float(f) => args.add(f),
-            Value::Text(s) => args.add(s),
-            Value::Bytes(b) => args.add(b),
-            Value::DateTime(t) => args.add(t),
-            Value::Json(j) => args.add(sqlx::types::Json(j)),
-            Value::Id(id) => args.add(int_id(id)?),
-        };
-        r.map_err(|e| Error::Driver {
-            message: format!("cannot bind a parameter: {e}"),
-            source: Some(e),
-        })?;
+impl Backend for PgBackend {
+    type DB = Postgres;
+    const DIALECT: Dialect = Dialect::Postgres;
+
+    fn capabilities() -> Capabilities {
+        Capabilities {
+            backend: "postgres",
+            native_foreign_keys: true,
+            transactions: true,
+            savepoints: true,
+            datetime_precision: 6,
+            atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
+            upsert_picks_key: true,
+            object_ids: false,
+            isolation_levels: ALL_ISOLATION_LEVELS,
+        }
     }
-    Ok(args)
-}
 
-fn decode_err(e: sqlx::Error) -> Error {
-    Error::driver(format!("cannot decode a column: {e}"), e)
-}
-
-struct Reader<'r>(&'r PgRow);
-
-impl RowReader for Reader<'_> {
-    fn get_bool(&mut self, idx: usize) -> Result<Option<bool>> {
-        self.0.try_get(idx).map_err(decode_err)
+    fn bind_own(args: &mut PgArguments, v: Own) -> Result<()> {
+        bound(match v {
+            // Untyped on the wire: PostgreSQL infers the parameter's type.
+            Own::Null => args.add(None::<String>),
+            Own::DateTime(t) => args.add(t),
+            Own::Json(j) => args.add(sqlx::types::Json(j)),
+        })
     }
-    fn get_i64(&mut self, idx: usize) -> Result<Option<i64>> {
+
+    fn bind_list(args: &mut PgArguments, values: Vec<Value>) -> Result<()> {
+        add_list(args, values)
+    }
+
+    fn read_i64(row: &PgRow, idx: usize) -> Result<Option<i64>> {
         // PostgreSQL's integer types are strict: an INTEGER (INT4) column,
         // common in tables cormo did not create, does not decode as i64.
         // Pick the decoder from the column's type rather than trying INT8
         // first, which would build a mismatch error per value.
         use sqlx::{Decode, TypeInfo, ValueRef};
-        let raw = self.0.try_get_raw(idx).map_err(decode_err)?;
+        let raw = row.try_get_raw(idx).map_err(decode_err)?;
         if raw.is_null() {
             return Ok(None);
         }
@@ -161,50 +145,13 @@ impl RowReader for Reader<'_> {
             source: Some(e),
         })
     }
-    fn get_f64(&mut self, idx: usize) -> Result<Option<f64>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_string(&mut self, idx: usize) -> Result<Option<String>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_bytes(&mut self, idx: usize) -> Result<Option<Vec<u8>>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_datetime(&mut self, idx: usize) -> Result<Option<DateTime<Utc>>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>> {
-        Ok(self.get_i64(idx)?.map(RecordId::Int))
-    }
-}
 
-impl Backend for PgBackend {
-    type DB = Postgres;
-    const DIALECT: Dialect = Dialect::Postgres;
-
-    fn capabilities() -> Capabilities {
-        Capabilities {
-            backend: "postgres",
-            native_foreign_keys: true,
-            transactions: true,
-            savepoints: true,
-            datetime_precision: 6,
-            atomic_insert_values: Some(crate::enabled::adapter::INSERT_BATCH_VALUES),
-            upsert_picks_key: true,
-            object_ids: false,
-            isolation_levels: ALL_ISOLATION_LEVELS,
-        }
+    fn read_datetime(row: &PgRow, idx: usize) -> Result<Option<DateTime<Utc>>> {
+        row.try_get(idx).map_err(decode_err)
     }
 
-    fn arguments(params: Vec<Param>) -> Result<PgArguments> {
-        arguments(params)
-    }
-
-    fn reader(row: &PgRow) -> impl RowReader + '_ {
-        Reader(row)
+    fn read_json(row: &PgRow, idx: usize) -> Result<Option<serde_json::Value>> {
+        row.try_get(idx).map_err(decode_err)
     }
 
     fn lean(row: &PgRow) -> Result<serde_json::Map<String, serde_json::Value>> {

@@ -3,20 +3,18 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use cormo_core::{
-    Capabilities, ConnectOptions, Connection, Error, IsolationLevel, RecordId, Result, RowReader,
-    Value,
-};
+use cormo_core::{Capabilities, ConnectOptions, Connection, Error, IsolationLevel, Result, Value};
 use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqliteRow};
 use sqlx::{Arguments, Row, Sqlite};
 
-use crate::enabled::adapter::{int_id, SqlAdapter};
+use crate::enabled::adapter::SqlAdapter;
 use crate::enabled::backend::unreadable;
 use crate::enabled::backend::{json_list, text_param, Backend, BeginWith, Done};
 use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::pool::{ConnPool, Settings};
-use crate::enabled::render::{Param, Sql};
+use crate::enabled::render::Sql;
+use crate::enabled::row::{bound, decode_err, Own};
 use crate::enabled::timeout::{Around, Limit};
 
 /// How long a statement waits for another connection's write lock when no
@@ -66,80 +64,6 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     ))
 }
 
-fn arguments(params: Vec<Param>) -> Result<SqliteArguments> {
-    let mut args = SqliteArguments::default();
-    for p in params {
-        let v = match p {
-            Param::One(v) => v,
-            Param::List(values) => {
-                // Dates are stored as epoch microseconds.
-                Value::Text(json_list(values, |t| t.timestamp_micros().into())?)
-            }
-        };
-        let r = match v {
-            Value::Null => args.add(None::<i64>),
-            Value::Bool(b) => args.add(b),
-            Value::Int(i) => args.add(i),
-            Value::Float(f) => args.add(f),
-            Value::Text(s) => args.add(s),
-            Value::Bytes(b) => args.add(b),
-            Value::DateTime(t) => args.add(t.timestamp_micros()),
-            Value::Json(j) => args.add(j.to_string()),
-            Value::Id(id) => args.add(int_id(id)?),
-        };
-        r.map_err(|e| Error::Driver {
-            message: format!("cannot bind a parameter: {e}"),
-            source: Some(e),
-        })?;
-    }
-    Ok(args)
-}
-
-fn decode_err(e: sqlx::Error) -> Error {
-    Error::driver(format!("cannot decode a column: {e}"), e)
-}
-
-struct Reader<'r>(&'r SqliteRow);
-
-impl RowReader for Reader<'_> {
-    fn get_bool(&mut self, idx: usize) -> Result<Option<bool>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_i64(&mut self, idx: usize) -> Result<Option<i64>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_f64(&mut self, idx: usize) -> Result<Option<f64>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_string(&mut self, idx: usize) -> Result<Option<String>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_bytes(&mut self, idx: usize) -> Result<Option<Vec<u8>>> {
-        self.0.try_get(idx).map_err(decode_err)
-    }
-    fn get_datetime(&mut self, idx: usize) -> Result<Option<DateTime<Utc>>> {
-        let micros: Option<i64> = self.0.try_get(idx).map_err(decode_err)?;
-        micros
-            .map(|m| {
-                DateTime::from_timestamp_micros(m).ok_or_else(|| Error::Driver {
-                    message: format!("stored date {m} is out of range"),
-                    source: None,
-                })
-            })
-            .transpose()
-    }
-    fn get_json(&mut self, idx: usize) -> Result<Option<serde_json::Value>> {
-        let text: Option<String> = self.0.try_get(idx).map_err(decode_err)?;
-        text.map(|t| {
-            serde_json::from_str(&t).map_err(|e| Error::driver("stored JSON is invalid", e))
-        })
-        .transpose()
-    }
-    fn get_id(&mut self, idx: usize) -> Result<Option<RecordId>> {
-        Ok(self.get_i64(idx)?.map(RecordId::Int))
-    }
-}
-
 impl Backend for SqliteBackend {
     type DB = Sqlite;
     const DIALECT: Dialect = Dialect::Sqlite;
@@ -158,12 +82,39 @@ impl Backend for SqliteBackend {
         }
     }
 
-    fn arguments(params: Vec<Param>) -> Result<SqliteArguments> {
-        arguments(params)
+    fn bind_own(args: &mut SqliteArguments, v: Own) -> Result<()> {
+        bound(match v {
+            // SQLite types values, not columns: a NULL's type is moot.
+            Own::Null => args.add(None::<i64>),
+            Own::DateTime(t) => args.add(t.timestamp_micros()),
+            Own::Json(j) => args.add(j.to_string()),
+        })
     }
 
-    fn reader(row: &SqliteRow) -> impl RowReader + '_ {
-        Reader(row)
+    fn bind_list(args: &mut SqliteArguments, values: Vec<Value>) -> Result<()> {
+        // Dates are stored as epoch microseconds.
+        let list = json_list(values, |t| t.timestamp_micros().into())?;
+        bound(args.add(list))
+    }
+
+    fn read_datetime(row: &SqliteRow, idx: usize) -> Result<Option<DateTime<Utc>>> {
+        let micros: Option<i64> = row.try_get(idx).map_err(decode_err)?;
+        micros
+            .map(|m| {
+                DateTime::from_timestamp_micros(m).ok_or_else(|| Error::Driver {
+                    message: format!("stored date {m} is out of range"),
+                    source: None,
+                })
+            })
+            .transpose()
+    }
+
+    fn read_json(row: &SqliteRow, idx: usize) -> Result<Option<serde_json::Value>> {
+        let text: Option<String> = row.try_get(idx).map_err(decode_err)?;
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| Error::driver("stored JSON is invalid", e))
+        })
+        .transpose()
     }
 
     fn lean(row: &SqliteRow) -> Result<serde_json::Map<String, serde_json::Value>> {

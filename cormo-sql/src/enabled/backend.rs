@@ -1,12 +1,14 @@
 //! The few things each sqlx driver does its own way. The generic adapter
 //! (`adapter.rs`) does everything else once.
 
-use cormo_core::{Capabilities, IsolationLevel, Result, RowReader, RowSink, TxIntent, Value};
+use chrono::{DateTime, Utc};
+use cormo_core::{Capabilities, IsolationLevel, Result, RowSink, TxIntent, Value};
 use futures_util::TryStreamExt;
 use sqlx::{AssertSqlSafe, Database, IntoArguments};
 
 use crate::enabled::dialect::Dialect;
-use crate::enabled::render::{Param, Sql};
+use crate::enabled::render::Sql;
+use crate::enabled::row::{self, Own, Reader, Shared};
 use crate::enabled::timeout::{Around, Limit};
 
 /// Maps a driver error to a cormo error in the context of one operation.
@@ -19,16 +21,35 @@ pub struct Done {
 }
 
 pub trait Backend: Send + Sync + Sized + 'static {
-    type DB: Database;
+    type DB: Database + Shared;
     const DIALECT: Dialect;
 
     fn capabilities() -> Capabilities;
 
-    /// Binds parameters with the driver's own types.
-    fn arguments(params: Vec<Param>) -> Result<<Self::DB as Database>::Arguments>;
+    /// Binds a value the dialect stores its own way: NULL (its type),
+    /// a date, JSON. [`row::bind`] binds the rest.
+    fn bind_own(args: &mut <Self::DB as Database>::Arguments, v: Own) -> Result<()>;
 
-    /// Reads a row in place, with the driver's type rules.
-    fn reader(row: &<Self::DB as Database>::Row) -> impl RowReader + '_;
+    /// Binds a list, for `IN` with many values: an array, or JSON text.
+    fn bind_list(args: &mut <Self::DB as Database>::Arguments, values: Vec<Value>) -> Result<()>;
+
+    /// Column `idx` as an integer. PostgreSQL overrides it: its integer
+    /// types do not widen on decode.
+    fn read_i64(row: &<Self::DB as Database>::Row, idx: usize) -> Result<Option<i64>> {
+        Self::DB::i64_at(row, idx)
+    }
+
+    /// Column `idx` as a date, stored the dialect's way.
+    fn read_datetime(
+        row: &<Self::DB as Database>::Row,
+        idx: usize,
+    ) -> Result<Option<DateTime<Utc>>>;
+
+    /// Column `idx` as JSON, stored the dialect's way.
+    fn read_json(
+        row: &<Self::DB as Database>::Row,
+        idx: usize,
+    ) -> Result<Option<serde_json::Value>>;
 
     /// A row of a raw statement as JSON, by column name, each value read
     /// by the type the driver reports.
@@ -124,7 +145,7 @@ where
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
     sql.check_size()?;
-    let args = B::arguments(sql.params)?;
+    let args = row::bind::<B>(sql.params)?;
     let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
         .execute(conn)
         .await
@@ -144,7 +165,7 @@ where
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
     sql.check_size()?;
-    let args = B::arguments(sql.params)?;
+    let args = row::bind::<B>(sql.params)?;
     sqlx::query_with(AssertSqlSafe(sql.text), args)
         .fetch_all(conn)
         .await
@@ -162,10 +183,10 @@ where
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
     sql.check_size()?;
-    let args = B::arguments(sql.params)?;
+    let args = row::bind::<B>(sql.params)?;
     let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
     while let Some(row) = rows.try_next().await.map_err(map)? {
-        sink(&mut B::reader(&row))?;
+        sink(&mut Reader::<B, _>::new(&row))?;
     }
     Ok(())
 }

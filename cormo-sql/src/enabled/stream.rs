@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use cormo_core::{Error, OwnedRow, Result, RowReader, RowStream, TxSlot};
+use cormo_core::{Error, OwnedRow, Result, RowStream, TxSlot};
 use futures_util::{stream, TryStreamExt};
 use sqlx::{AssertSqlSafe, Database, IntoArguments};
 use tokio::sync::mpsc;
@@ -14,33 +14,10 @@ use crate::enabled::backend::Backend;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::pool::Lease;
 use crate::enabled::render::Sql;
+use crate::enabled::row::Reader;
 
 /// Rows read ahead of the caller.
 pub const BUFFER: usize = 256;
-
-/// A row the driver handed over, read through the backend's reader.
-struct Owned<B: Backend>(<B::DB as Database>::Row);
-
-macro_rules! delegate {
-    ($($name:ident -> $t:ty),* $(,)?) => {
-        $(fn $name(&mut self, idx: usize) -> Result<Option<$t>> {
-            B::reader(&self.0).$name(idx)
-        })*
-    };
-}
-
-impl<B: Backend> RowReader for Owned<B> {
-    delegate!(
-        get_bool -> bool,
-        get_i64 -> i64,
-        get_f64 -> f64,
-        get_string -> String,
-        get_bytes -> Vec<u8>,
-        get_datetime -> chrono::DateTime<chrono::Utc>,
-        get_json -> serde_json::Value,
-        get_id -> cormo_core::RecordId,
-    );
-}
 
 /// Why a pump stopped before the last row.
 enum Stop {
@@ -62,12 +39,12 @@ where
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
     let map = |e| errors::map(B::DIALECT, Some(schema), Op::Read, e);
-    let args = B::arguments(sql.params).map_err(Stop::Failed)?;
+    let args = crate::enabled::row::bind::<B>(sql.params).map_err(Stop::Failed)?;
     let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
     loop {
         match rows.try_next().await {
             Ok(Some(row)) => {
-                let row: OwnedRow = Box::new(Owned::<B>(row));
+                let row: OwnedRow = Box::new(Reader::<B, _>::new(row));
                 if out.send(Ok(row)).await.is_err() {
                     return Err(Stop::Abandoned);
                 }
