@@ -10,7 +10,7 @@ use sqlx::Connection as _;
 
 use cormo_suite::harness;
 
-use crate::{Workload, SEEDED, SEEDED_SLOW};
+use crate::{seaorm, Workload, SEEDED, SEEDED_SLOW};
 
 /// The users table of diesel_bench.
 #[derive(Model, Debug, Default, Clone)]
@@ -48,7 +48,7 @@ pub const COMMENTS_PER_POST: usize = 2;
 
 /// Users with their posts with their comments, as every arm returns them:
 /// (name, [(title, [text])]), sorted for the equality check.
-pub type Tree = Vec<(String, Vec<(String, Vec<String>)>)>;
+pub(crate) type Tree = Vec<(String, Vec<(String, Vec<String>)>)>;
 
 fn normalized(mut t: Tree) -> Tree {
     for (_, posts) in &mut t {
@@ -113,14 +113,14 @@ pub struct BenchInsert {
 }
 
 /// A loaded user, as every arm returns it for the equality check.
-type Row = (String, Option<String>);
+pub(crate) type Row = (String, Option<String>);
 
 fn seed_user(i: usize) -> (String, Option<String>) {
     let hair = i.is_multiple_of(2).then(|| "black".to_owned());
     (format!("User {i}"), hair)
 }
 
-fn new_users(n: usize) -> Vec<(String, Option<String>)> {
+pub(crate) fn new_users(n: usize) -> Vec<(String, Option<String>)> {
     (0..n)
         .map(|i| (format!("New {i}"), Some("brown".to_owned())))
         .collect()
@@ -151,6 +151,7 @@ macro_rules! sql_backend {
             bare: $conn,
             pool: $pool,
             cormo: cormo::Connection,
+            sea: sea_orm::DatabaseConnection,
         }
 
         impl $name {
@@ -279,15 +280,18 @@ macro_rules! sql_backend {
                         Self::raw_tree(&mut c, n).await.len()
                     }
                     (2, Workload::Tree(n)) => cormo_load_tree(&self.cormo, n).await.len(),
+                    (3, Workload::Tree(n)) => seaorm::tree(&self.sea, n).await.len(),
                     (0, Workload::Load(n)) => Self::raw_load(&mut self.bare, n).await.len(),
                     (1, Workload::Load(n)) => Self::raw_load(&self.pool, n).await.len(),
                     (2, Workload::Load(n)) => cormo_load(&self.cormo, n).await.len(),
+                    (3, Workload::Load(n)) => seaorm::load(&self.sea, n).await.len(),
                     (0, Workload::Insert(n)) => {
                         Self::raw_insert(&mut self.bare, &new_users(n)).await
                     }
                     (1, Workload::Insert(n)) => Self::raw_insert(&self.pool, &new_users(n)).await,
-                    (_, Workload::Insert(n)) => cormo_insert(&self.cormo, n).await,
-                    _ => unreachable!("three arms"),
+                    (2, Workload::Insert(n)) => cormo_insert(&self.cormo, n).await,
+                    (3, Workload::Insert(n)) => seaorm::insert_users(&self.sea, n).await,
+                    _ => unreachable!("four arms"),
                 }
             }
 
@@ -297,6 +301,7 @@ macro_rules! sql_backend {
                     raw_tree(Self::raw_tree(&mut self.bare, n).await),
                     raw_tree(Self::raw_tree(&mut c, n).await),
                     cormo_tree(&cormo_load_tree(&self.cormo, n).await),
+                    seaorm::as_tree(seaorm::tree(&self.sea, n).await),
                 ]
             }
 
@@ -305,6 +310,7 @@ macro_rules! sql_backend {
                     Self::raw_load(&mut self.bare, n).await,
                     Self::raw_load(&self.pool, n).await,
                     cormo_load(&self.cormo, n).await,
+                    seaorm::load(&self.sea, n).await,
                 ]
             }
 
@@ -560,7 +566,12 @@ pub struct ArmSet {
     arms: Arms,
 }
 
-const SQL_ARMS: [&str; 3] = ["raw sqlx, bare connection", "raw sqlx, Pool", "cormo"];
+const SQL_ARMS: [&str; 4] = [
+    "raw sqlx, bare connection",
+    "raw sqlx, Pool",
+    "cormo",
+    "SeaORM",
+];
 
 impl ArmSet {
     pub async fn open(backend: &str) -> ArmSet {
@@ -578,10 +589,16 @@ impl ArmSet {
                     .connect(url)
                     .await
                     .expect("pool");
+                let sea = seaorm::connect(url).await;
                 (
                     SQL_ARMS.to_vec(),
                     false,
-                    Arms::Sqlite(SqliteArms { bare, pool, cormo }),
+                    Arms::Sqlite(SqliteArms {
+                        bare,
+                        pool,
+                        cormo,
+                        sea,
+                    }),
                 )
             }
             "postgres" => {
@@ -591,10 +608,16 @@ impl ArmSet {
                 let url = harness::postgres_url(BENCH);
                 let bare = sqlx::PgConnection::connect(&url).await.expect("bare");
                 let pool = sqlx::PgPool::connect(&url).await.expect("pool");
+                let sea = seaorm::connect(&url).await;
                 (
                     SQL_ARMS.to_vec(),
                     false,
-                    Arms::Postgres(PgArms { bare, pool, cormo }),
+                    Arms::Postgres(PgArms {
+                        bare,
+                        pool,
+                        cormo,
+                        sea,
+                    }),
                 )
             }
             "mysql" => {
@@ -603,10 +626,16 @@ impl ArmSet {
                 let url = harness::mysql_url(BENCH);
                 let bare = sqlx::MySqlConnection::connect(&url).await.expect("bare");
                 let pool = sqlx::MySqlPool::connect(&url).await.expect("pool");
+                let sea = seaorm::connect(&url).await;
                 (
                     SQL_ARMS.to_vec(),
                     false,
-                    Arms::Mysql(MySqlArms { bare, pool, cormo }),
+                    Arms::Mysql(MySqlArms {
+                        bare,
+                        pool,
+                        cormo,
+                        sea,
+                    }),
                 )
             }
             "mongodb" => {

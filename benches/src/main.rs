@@ -2,8 +2,8 @@
 //!
 //! Arms, interleaved round by round so that drift on the machine hits them
 //! alike: raw sqlx on one bare connection (the baseline), raw sqlx through
-//! its `Pool` with default options, and cormo; on MongoDB the raw
-//! `mongodb` driver and cormo. Before anything is timed, every arm's output
+//! its `Pool` with default options, cormo, and SeaORM 2 as its docs set it
+//! up; on MongoDB the raw `mongodb` driver and cormo. Before anything is timed, every arm's output
 //! is checked equal. A ratio is the median over rounds of
 //! `arm time / baseline time` in the same round.
 //!
@@ -15,6 +15,7 @@
 
 mod arms;
 mod report;
+mod seaorm;
 
 use std::time::Duration;
 

@@ -7,7 +7,10 @@
 //! of the level above at once, so users → posts → comments is three
 //! queries for any number of users.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+
+/// The id-keyed maps of a level: keys are record ids the database made.
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -220,6 +223,7 @@ impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, 
                     .collect::<Result<Vec<_>>>()?;
                 rows.append(&mut part);
             }
+            let rows = rows.into_iter();
             distribute::<P, C, T>(a, self.rel.idx, records, rows, own_key.as_ref(), ids_len)
         })
     }
@@ -456,10 +460,8 @@ async fn load_level<P: Model, C: Model>(
         Some(_) => KeyOf::Id,
         None => KeyOf::Column(column_pos::<C>(a.foreign_key)?),
     };
-    let rows: Vec<(RecordId, C)> = rows
-        .into_iter()
-        .filter_map(|c| Some((link.get(&c)?, c)))
-        .collect();
+    // Linked as they are handed out: no second vector of the rows.
+    let rows = rows.into_iter().filter_map(|c| Some((link.get(&c)?, c)));
     distribute::<P, C, C>(a, level.rel.idx, records, rows, own_key.as_ref(), distinct)
 }
 
@@ -471,7 +473,7 @@ fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
     a: &'static crate::schema::AssocDef,
     idx: usize,
     records: &mut [P],
-    rows: Vec<(RecordId, X)>,
+    rows: impl Iterator<Item = (RecordId, X)>,
     own_key: Option<&KeyOf>,
     distinct: usize,
 ) -> Result<()> {
@@ -481,15 +483,15 @@ fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
     };
     match (a.kind, own_key) {
         (AssocKind::BelongsTo, Some(key)) => {
-            let by_id: HashMap<RecordId, Arc<X>> =
-                rows.into_iter().map(|(id, x)| (id, Arc::new(x))).collect();
+            let by_id: HashMap<RecordId, Arc<X>> = rows.map(|(id, x)| (id, Arc::new(x))).collect();
             for r in records.iter_mut() {
                 let target = key.get(r).and_then(|k| by_id.get(&k).cloned());
                 r.cormo_id_mut().cache.put(idx, n, one(target))?;
             }
         }
         (AssocKind::HasOne, _) => {
-            let mut by_parent: HashMap<RecordId, Arc<X>> = HashMap::with_capacity(rows.len());
+            let mut by_parent: HashMap<RecordId, Arc<X>> =
+                HashMap::with_capacity_and_hasher(rows.size_hint().0, Default::default());
             for (link, x) in rows {
                 if by_parent.insert(link, Arc::new(x)).is_some() {
                     return Err(more_than_one::<P, C>(a, link));
@@ -503,7 +505,8 @@ fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
             }
         }
         _ => {
-            let mut groups: HashMap<RecordId, Vec<X>> = HashMap::with_capacity(distinct);
+            let mut groups: HashMap<RecordId, Vec<X>> =
+                HashMap::with_capacity_and_hasher(distinct, Default::default());
             for (link, x) in rows {
                 groups.entry(link).or_default().push(x);
             }

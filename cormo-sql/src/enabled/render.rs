@@ -8,9 +8,31 @@ use crate::enabled::dialect::{escape_like, Dialect, LIKE_ESCAPE};
 /// Most terms in one parenthesised AND / OR group.
 const GROUP: usize = 32;
 
-/// Longest `IN` list written inline on SQLite and MySQL; longer lists are
-/// one JSON parameter.
+/// Longest `IN` list written inline exactly as given on SQLite and MySQL;
+/// longer ones are padded to a bucket size (see [`inline_len`]).
 const INLINE_LIST: usize = 64;
+
+/// Placeholders kept free, after every inline list, for the parameters a
+/// statement binds after its lists.
+const RESERVED_PARAMS: usize = 1_024;
+
+/// How many placeholders an inline `IN` list of `n` values takes: `n` up to
+/// [`INLINE_LIST`], then the next of 3·2^k and 2^(k+2), the last value
+/// repeated into the rest (a repeat does not change what `IN` matches).
+/// The buckets keep the number of statement shapes, and so of prepared
+/// statements a connection caches, to about two per doubling.
+fn inline_len(n: usize) -> usize {
+    if n <= INLINE_LIST {
+        return n;
+    }
+    let p = n.next_power_of_two();
+    let three_quarters = p / 4 * 3;
+    if n <= three_quarters {
+        three_quarters
+    } else {
+        p
+    }
+}
 
 /// The JSON_TABLE column type for a list, from its values.
 fn mysql_list_type(values: &[Value]) -> &'static str {
@@ -287,18 +309,28 @@ impl Sql {
         Ok(())
     }
 
-    /// `col IN (…)`: short lists inline, long ones as a single parameter
-    /// (`= ANY($1)` on PostgreSQL always, so one statement shape serves
-    /// every length).
+    /// `col IN (…)`: on PostgreSQL always `= ANY($1)`, one array parameter,
+    /// so one statement shape serves every length. On SQLite and MySQL a
+    /// placeholder per value while the statement has room for them (the
+    /// planner then knows how many values there are: MariaDB turns a long
+    /// list into a table it sizes right, where it guesses 40 rows for a
+    /// JSON_TABLE and picks index lookups that take twice as long as a scan
+    /// on 20 000 ids); beyond that, the list is one JSON parameter.
     fn in_list(&mut self, column: &str, values: &[Value]) {
         self.ident(column);
+        let inline = inline_len(values.len());
+        let room = self.dialect.max_params().saturating_sub(RESERVED_PARAMS);
         match self.dialect {
             Dialect::Postgres => {
                 self.push(" = ANY(").list_param(values.to_vec()).push(")");
             }
-            _ if values.len() <= INLINE_LIST => {
+            _ if self.params.len() + inline <= room => {
+                self.text.reserve(inline * 3 + 6);
+                self.params.reserve(inline);
                 self.push(" IN (");
-                for (i, v) in values.iter().enumerate() {
+                let padding = values.last().into_iter().cycle();
+                let padded = values.iter().chain(padding).take(inline);
+                for (i, v) in padded.enumerate() {
                     if i > 0 {
                         self.push(", ");
                     }
@@ -601,6 +633,52 @@ mod tests {
             r#"SELECT "id", "name" FROM "users" WHERE NOT (COALESCE("name" ILIKE $1 ESCAPE '!', FALSE))"#
         );
         assert_eq!(s.params, vec![Param::One(Value::Text("%50!%!_!!%".into()))]);
+    }
+
+    #[test]
+    fn inline_lists_are_padded_to_few_shapes() {
+        assert_eq!(inline_len(1), 1);
+        assert_eq!(inline_len(64), 64);
+        assert_eq!(inline_len(65), 96);
+        assert_eq!(inline_len(96), 96);
+        assert_eq!(inline_len(97), 128);
+        assert_eq!(inline_len(20_000), 24_576);
+        let shapes: std::collections::BTreeSet<usize> = (65..=40_000).map(inline_len).collect();
+        assert_eq!(shapes.len(), 19, "{shapes:?}");
+        let names: Vec<Value> = (0..70).map(|i| Value::Text(format!("n{i}"))).collect();
+        let cond = Cond::In {
+            column: "name",
+            values: names.clone(),
+        };
+        let q = Select::filter(&SCHEMA, &cond);
+        let s = select(Dialect::Mysql, &q).unwrap();
+        assert_eq!(s.text.matches('?').count(), 96);
+        let bound: Vec<Value> = s
+            .params
+            .iter()
+            .map(|p| match p {
+                Param::One(v) => v.clone(),
+                Param::List(_) => panic!("a list parameter in {}", s.text),
+            })
+            .collect();
+        assert_eq!(bound[..70], names[..]);
+        assert!(bound[70..].iter().all(|v| *v == names[69]));
+    }
+
+    #[test]
+    fn lists_past_the_room_for_placeholders_are_one_parameter() {
+        let ids: Vec<Value> = (0..40_000).map(Value::Int).collect();
+        let cond = Cond::In {
+            column: "name",
+            values: ids,
+        };
+        let q = Select::filter(&SCHEMA, &cond);
+        let sqlite = select(Dialect::Sqlite, &q).unwrap();
+        assert!(sqlite.text.contains("json_each"), "{}", sqlite.text);
+        assert_eq!(sqlite.params.len(), 1);
+        let mysql = select(Dialect::Mysql, &q).unwrap();
+        assert_eq!(mysql.params.len(), 49_152);
+        mysql.check_size().unwrap();
     }
 
     #[test]
