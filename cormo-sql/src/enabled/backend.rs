@@ -21,7 +21,9 @@ pub struct Done {
 }
 
 pub trait Backend: Send + Sync + Sized + 'static {
-    type DB: Database + Shared;
+    /// The sqlx driver; its statement cache lets a large statement opt out
+    /// of it (`Sql::cached`).
+    type DB: Database + Shared + sqlx::database::HasStatementCache;
     const DIALECT: Dialect;
 
     fn capabilities() -> Capabilities;
@@ -145,15 +147,16 @@ where
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
     sql.check_size()?;
+    let cached = sql.cached;
     let args = row::bind::<B>(sql.params)?;
     let r = sqlx::query_with(AssertSqlSafe(sql.text), args)
+        .persistent(cached)
         .execute(conn)
         .await
         .map_err(map)?;
     Ok(B::done(r))
 }
 
-/// Runs a query and hands each row to `sink`, decoded in place.
 /// Every row of `sql`, owned.
 pub async fn fetch_all<B: Backend>(
     conn: &mut <B::DB as Database>::Connection,
@@ -165,8 +168,10 @@ where
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
     sql.check_size()?;
+    let cached = sql.cached;
     let args = row::bind::<B>(sql.params)?;
     sqlx::query_with(AssertSqlSafe(sql.text), args)
+        .persistent(cached)
         .fetch_all(conn)
         .await
         .map_err(map)
@@ -183,8 +188,11 @@ where
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
     sql.check_size()?;
+    let cached = sql.cached;
     let args = row::bind::<B>(sql.params)?;
-    let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
+    let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args)
+        .persistent(cached)
+        .fetch(conn);
     while let Some(row) = rows.try_next().await.map_err(map)? {
         sink(&mut Reader::<B, _>::new(&row))?;
     }

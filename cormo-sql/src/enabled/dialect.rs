@@ -95,6 +95,16 @@ impl Dialect {
         }
     }
 
+    /// Whether a statement with a long inline list stays in the driver's
+    /// statement cache. On MySQL the server would parse it again on every
+    /// run (for 20 000 values that took longer than running it); the
+    /// prepared statement lives on the server, one per cached shape. On
+    /// SQLite preparing is cheap and the compiled statement lives in this
+    /// process: about 4 MB for a list of 24 576 (measured).
+    pub fn caches_long_lists(self) -> bool {
+        self != Dialect::Sqlite
+    }
+
     /// Most bound parameters one statement may carry.
     pub fn max_params(self) -> usize {
         match self {

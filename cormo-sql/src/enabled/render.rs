@@ -16,6 +16,11 @@ const INLINE_LIST: usize = 64;
 /// statement binds after its lists.
 const RESERVED_PARAMS: usize = 1_024;
 
+/// Longest inline list in a statement SQLite keeps compiled (see
+/// [`Sql::cached`]); past it, compiling again costs little next to
+/// running the statement.
+const CACHED_LIST: usize = 1_024;
+
 /// How many placeholders an inline `IN` list of `n` values takes: `n` up to
 /// [`INLINE_LIST`], then the next of 3·2^k and 2^(k+2), the last value
 /// repeated into the rest (a repeat does not change what `IN` matches).
@@ -69,6 +74,11 @@ pub struct Sql {
     pub dialect: Dialect,
     pub text: String,
     pub params: Vec<Param>,
+    /// Whether the driver may keep the statement prepared for reuse
+    /// (sqlx's `persistent`). Off on SQLite for statements with a long
+    /// inline list (see [`Dialect::caches_long_lists`]): a connection's
+    /// cache would hold up to a hundred of them.
+    pub cached: bool,
 }
 
 impl Sql {
@@ -77,6 +87,7 @@ impl Sql {
             dialect,
             text: String::with_capacity(128),
             params: Vec::new(),
+            cached: true,
         }
     }
 
@@ -325,6 +336,9 @@ impl Sql {
                 self.push(" = ANY(").list_param(values.to_vec()).push(")");
             }
             _ if self.params.len() + inline <= room => {
+                if inline > CACHED_LIST && !self.dialect.caches_long_lists() {
+                    self.cached = false;
+                }
                 self.text.reserve(inline * 3 + 6);
                 self.params.reserve(inline);
                 self.push(" IN (");
@@ -653,6 +667,7 @@ mod tests {
         let q = Select::filter(&SCHEMA, &cond);
         let s = select(Dialect::Mysql, &q).unwrap();
         assert_eq!(s.text.matches('?').count(), 96);
+        assert!(s.cached);
         let bound: Vec<Value> = s
             .params
             .iter()
@@ -678,7 +693,17 @@ mod tests {
         assert_eq!(sqlite.params.len(), 1);
         let mysql = select(Dialect::Mysql, &q).unwrap();
         assert_eq!(mysql.params.len(), 49_152);
+        assert!(mysql.cached, "MySQL keeps it prepared on the server");
         mysql.check_size().unwrap();
+        let ids: Vec<Value> = (0..20_000).map(Value::Int).collect();
+        let cond = Cond::In {
+            column: "name",
+            values: ids,
+        };
+        let q = Select::filter(&SCHEMA, &cond);
+        let sqlite = select(Dialect::Sqlite, &q).unwrap();
+        assert_eq!(sqlite.params.len(), 24_576);
+        assert!(!sqlite.cached, "SQLite does not keep it compiled");
     }
 
     #[test]

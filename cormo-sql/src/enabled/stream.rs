@@ -39,8 +39,11 @@ where
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
     let map = |e| errors::map(B::DIALECT, Some(schema), Op::Read, e);
+    let cached = sql.cached;
     let args = crate::enabled::row::bind::<B>(sql.params).map_err(Stop::Failed)?;
-    let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args).fetch(conn);
+    let mut rows = sqlx::query_with(AssertSqlSafe(sql.text), args)
+        .persistent(cached)
+        .fetch(conn);
     loop {
         match rows.try_next().await {
             Ok(Some(row)) => {
