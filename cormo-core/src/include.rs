@@ -481,17 +481,23 @@ fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
     let one = |target: Option<Arc<X>>| One::<X> {
         loaded: OnceLock::from(target),
     };
+    // Sized from the distinct ids asked for: at most one row each for
+    // belongs_to and has_one, one group each for has_many (the rows come
+    // through a filter, so their iterator cannot say how many there are).
+    fn sized<V>(distinct: usize) -> HashMap<RecordId, V> {
+        HashMap::with_capacity_and_hasher(distinct, Default::default())
+    }
     match (a.kind, own_key) {
         (AssocKind::BelongsTo, Some(key)) => {
-            let by_id: HashMap<RecordId, Arc<X>> = rows.map(|(id, x)| (id, Arc::new(x))).collect();
+            let mut by_id: HashMap<RecordId, Arc<X>> = sized(distinct);
+            by_id.extend(rows.map(|(id, x)| (id, Arc::new(x))));
             for r in records.iter_mut() {
                 let target = key.get(r).and_then(|k| by_id.get(&k).cloned());
                 r.cormo_id_mut().cache.put(idx, n, one(target))?;
             }
         }
         (AssocKind::HasOne, _) => {
-            let mut by_parent: HashMap<RecordId, Arc<X>> =
-                HashMap::with_capacity_and_hasher(rows.size_hint().0, Default::default());
+            let mut by_parent: HashMap<RecordId, Arc<X>> = sized(distinct);
             for (link, x) in rows {
                 if by_parent.insert(link, Arc::new(x)).is_some() {
                     return Err(more_than_one::<P, C>(a, link));
@@ -505,8 +511,7 @@ fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
             }
         }
         _ => {
-            let mut groups: HashMap<RecordId, Vec<X>> =
-                HashMap::with_capacity_and_hasher(distinct, Default::default());
+            let mut groups: HashMap<RecordId, Vec<X>> = sized(distinct);
             for (link, x) in rows {
                 groups.entry(link).or_default().push(x);
             }
