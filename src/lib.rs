@@ -124,6 +124,7 @@ pub mod __private {
     };
 
     /// Reads column 0, the id, of a stored row.
+    #[inline]
     pub fn read_id(row: &mut dyn RowReader) -> Result<Id> {
         match row.get_id(0)? {
             Some(id) => Ok(Id::persisted(id)),

@@ -10,7 +10,8 @@
 //! `cargo bench -p cormo-bench` runs it and writes `docs/benchmarks.md`.
 //! Environment: `CORMO_BENCH_ROUNDS` (default 11), `CORMO_BENCH_BACKENDS`
 //! (default `sqlite,postgres,mysql,mongodb`), `CORMO_BENCH_WORKLOADS`
-//! (default `load,insert,tree`), and the test suite's
+//! (default `load,insert,tree`), `CORMO_BENCH_CPU` (the CPU the client is
+//! pinned to; default the last one, `none` for no pinning), and the test suite's
 //! `CORMO_TEST_POSTGRES_URL`, `CORMO_TEST_MYSQL_URL`, `CORMO_TEST_MONGODB_URL`.
 
 mod arms;
@@ -108,7 +109,52 @@ async fn measure(set: &mut arms::ArmSet, w: Workload, rounds: usize) -> Measured
     }
 }
 
+/// Pins this process to one CPU (`CORMO_BENCH_CPU`, default the last),
+/// before any other thread starts so that the runtime's and SQLite's
+/// threads inherit it: the servers keep the other cores, and the client's
+/// threads stop migrating between runs. Unpinned on a 2-core machine,
+/// single ratios moved by 0.3 between identical runs. Says what it did,
+/// for the report.
+fn pin_client() -> String {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpu = match std::env::var("CORMO_BENCH_CPU") {
+        Ok(v) if v == "none" => return "the client not pinned".to_owned(),
+        Ok(v) => v
+            .parse()
+            .expect("CORMO_BENCH_CPU is a CPU number or `none`"),
+        Err(_) if cores > 1 => cores - 1,
+        Err(_) => return "the client not pinned (one CPU)".to_owned(),
+    };
+    pin_to(cpu)
+}
+
+#[cfg(target_os = "linux")]
+fn pin_to(cpu: usize) -> String {
+    // SAFETY: `set` is a plain bit mask owned by this frame; the call only
+    // reads it, for the calling thread (pid 0), before others exist.
+    let ok = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+    };
+    if ok {
+        format!("the client pinned to CPU {cpu}")
+    } else {
+        eprintln!(
+            "could not pin to CPU {cpu}: {}",
+            std::io::Error::last_os_error()
+        );
+        "the client not pinned".to_owned()
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pin_to(_: usize) -> String {
+    "the client not pinned (not Linux)".to_owned()
+}
+
 fn main() {
+    let pinned = pin_client();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -116,7 +162,7 @@ fn main() {
         .expect("a tokio runtime");
     rt.block_on(async {
         let rounds = rounds();
-        let mut report = Report::new(rounds);
+        let mut report = Report::new(rounds, pinned);
         for backend in backends() {
             eprintln!("== {backend}");
             let mut set = arms::ArmSet::open(&backend).await;

@@ -55,6 +55,8 @@ impl Measured {
 /// The whole run, one section per backend.
 pub struct Report {
     rounds: usize,
+    /// Where the client ran ("the client pinned to CPU 1").
+    pinned: String,
     body: String,
 }
 
@@ -77,9 +79,10 @@ fn today() -> String {
 }
 
 impl Report {
-    pub fn new(rounds: usize) -> Report {
+    pub fn new(rounds: usize, pinned: String) -> Report {
         Report {
             rounds,
+            pinned,
             body: String::new(),
         }
     }
@@ -161,7 +164,7 @@ impl Report {
         let _ = writeln!(doc, "# Benchmarks\n");
         let _ = writeln!(
             doc,
-            "Written by `cargo bench -p cormo-bench` on {}; {}; {} rounds, the arms \
+            "Written by `cargo bench -p cormo-bench` on {}; {}, {}; {} rounds, the arms \
              interleaved round by round. Times are medians per operation; a ratio is the \
              median over rounds of the arm's time over the first arm's in the same round \
              (below 1 is faster). Every arm's output is checked equal before timing. \
@@ -172,6 +175,7 @@ impl Report {
              noise and look for ones that repeat.\n",
             today(),
             machine(),
+            self.pinned,
             self.rounds
         );
         let _ = writeln!(

@@ -3,7 +3,9 @@
 //! Each load is one query (`WHERE fk = id`, or `WHERE id = fk`), runs in the
 //! caller's session, and fills the record's cache.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+
+use once_cell::sync::OnceCell;
 
 use crate::cond::Cond;
 use crate::connection::Executor;
@@ -18,7 +20,7 @@ use crate::value::Value;
 /// was loaded (they live here so `build` can hand out `&mut`).
 ///
 pub(crate) struct Many<C> {
-    pub(crate) loaded: OnceLock<List<C>>,
+    pub(crate) loaded: OnceCell<List<C>>,
     pub(crate) built: Vec<C>,
 }
 
@@ -50,7 +52,7 @@ impl<C> List<C> {
 impl<C> Default for Many<C> {
     fn default() -> Self {
         Many {
-            loaded: OnceLock::new(),
+            loaded: OnceCell::new(),
             built: Vec::new(),
         }
     }
@@ -59,13 +61,13 @@ impl<C> Default for Many<C> {
 /// Cache entry of a has_one / belongs_to. Shared through an `Arc`, since
 /// many children loaded together often belong to one parent.
 pub(crate) struct One<C> {
-    pub(crate) loaded: OnceLock<Option<Arc<C>>>,
+    pub(crate) loaded: OnceCell<Option<Arc<C>>>,
 }
 
 impl<C> Default for One<C> {
     fn default() -> Self {
         One {
-            loaded: OnceLock::new(),
+            loaded: OnceCell::new(),
         }
     }
 }

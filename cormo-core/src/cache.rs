@@ -6,15 +6,20 @@
 //! their own associations load) and reset through `&mut self` on reload.
 
 use std::any::Any;
-use std::sync::OnceLock;
+
+use once_cell::sync::OnceCell;
 
 use crate::error::{Error, Result};
 
-type Slot = OnceLock<Box<dyn Any + Send + Sync>>;
+type Slot = OnceCell<Box<dyn Any + Send + Sync>>;
 
 #[derive(Default)]
 pub(crate) struct AssocCache {
-    slots: OnceLock<Box<[Slot]>>,
+    slots: OnceCell<Box<[Slot]>>,
+}
+
+fn new_slots(n: usize) -> Box<[Slot]> {
+    (0..n).map(|_| OnceCell::new()).collect()
 }
 
 fn missing(idx: usize) -> Error {
@@ -34,8 +39,18 @@ fn other_type(name: &str) -> Error {
 
 impl AssocCache {
     fn slots(&self, n: usize) -> &[Slot] {
-        self.slots
-            .get_or_init(|| (0..n).map(|_| OnceLock::new()).collect())
+        self.slots.get_or_init(|| new_slots(n))
+    }
+
+    /// The slots, made empty on first use. Through `&mut self` there is
+    /// no other reader, so the cell is filled as it is, without the
+    /// synchronisation `get_or_init` goes through (eager loading fills one
+    /// cache per parent record).
+    fn slots_mut(&mut self, n: usize) -> &mut [Slot] {
+        if self.slots.get().is_none() {
+            self.slots = OnceCell::from(new_slots(n));
+        }
+        self.slots.get_mut().map_or(&mut [], |s| &mut s[..])
     }
 
     /// The entry for association `idx` of `n`, created empty on first use.
@@ -73,13 +88,11 @@ impl AssocCache {
         idx: usize,
         n: usize,
     ) -> Result<&mut E> {
-        self.slots(n);
-        let slots = self.slots.get_mut().ok_or_else(|| missing(idx))?;
-        let slot = slots.get_mut(idx).ok_or_else(|| missing(idx))?;
+        let slot = self.slots_mut(n).get_mut(idx).ok_or_else(|| missing(idx))?;
         // Empty, or holding another type (records loaded with a column
         // selection, or whole ones before a selection): start afresh.
         if !slot.get().is_some_and(|b| b.is::<E>()) {
-            *slot = OnceLock::from(Box::new(E::default()) as Box<dyn Any + Send + Sync>);
+            *slot = OnceCell::from(Box::new(E::default()) as Box<dyn Any + Send + Sync>);
         }
         slot.get_mut()
             .and_then(|b| b.downcast_mut::<E>())
@@ -93,17 +106,15 @@ impl AssocCache {
         n: usize,
         entry: E,
     ) -> Result<()> {
-        self.slots(n);
-        let slots = self.slots.get_mut().ok_or_else(|| missing(idx))?;
-        let slot = slots.get_mut(idx).ok_or_else(|| missing(idx))?;
-        *slot = OnceLock::from(Box::new(entry) as Box<dyn Any + Send + Sync>);
+        let slot = self.slots_mut(n).get_mut(idx).ok_or_else(|| missing(idx))?;
+        *slot = OnceCell::from(Box::new(entry) as Box<dyn Any + Send + Sync>);
         Ok(())
     }
 
     /// Forgets association `idx`.
     pub(crate) fn reset(&mut self, idx: usize) {
         if let Some(slot) = self.slots.get_mut().and_then(|s| s.get_mut(idx)) {
-            *slot = OnceLock::new();
+            *slot = OnceCell::new();
         }
     }
 }

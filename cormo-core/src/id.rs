@@ -157,6 +157,7 @@ impl Id {
     }
 
     /// The id of a stored record.
+    #[inline]
     pub fn persisted(value: RecordId) -> Self {
         Id {
             value: Some(value),

@@ -14,7 +14,9 @@ type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+
+use once_cell::sync::OnceCell;
 
 use crate::assoc::{List, Many, One};
 use crate::cond::{Cond, Order};
@@ -479,7 +481,7 @@ fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
 ) -> Result<()> {
     let n = P::schema().associations.len();
     let one = |target: Option<Arc<X>>| One::<X> {
-        loaded: OnceLock::from(target),
+        loaded: OnceCell::from(target),
     };
     // Sized from the distinct ids asked for: at most one row each for
     // belongs_to and has_one, one group each for has_many (the rows come
@@ -538,7 +540,7 @@ fn put_many<P: Model, C: Send + Sync + 'static>(
         idx,
         n,
         Many {
-            loaded: OnceLock::from(list),
+            loaded: OnceCell::from(list),
             built,
         },
     )

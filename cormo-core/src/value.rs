@@ -82,6 +82,7 @@ pub trait FieldType: Sized + Send + Sync + 'static {
 /// Marker for numeric fields, the ones `inc` accepts.
 pub trait NumericField: FieldType {}
 
+#[inline]
 fn required<T>(v: Option<T>, column: &'static str) -> Result<T> {
     v.ok_or_else(|| {
         Error::validation(
@@ -99,6 +100,7 @@ macro_rules! field_type {
             type Inner = $t;
             const TYPE: ColumnType = $ct;
             const NULLABLE: bool = false;
+            #[inline]
             fn decode(row: &mut dyn RowReader, idx: usize, $col: &'static str) -> Result<Self> {
                 let $d = required(row.$get(idx)?, $col)?;
                 $from
@@ -113,6 +115,7 @@ macro_rules! field_type {
             type Inner = $t;
             const TYPE: ColumnType = $ct;
             const NULLABLE: bool = true;
+            #[inline]
             fn decode(row: &mut dyn RowReader, idx: usize, $col: &'static str) -> Result<Self> {
                 match row.$get(idx)? {
                     Some($d) => $from.map(Some),

@@ -129,13 +129,20 @@ impl Backend for PgBackend {
         if raw.is_null() {
             return Ok(None);
         }
-        let int = match raw.type_info().name() {
-            "INT4" => <i32 as Decode<Postgres>>::decode(raw).map(i64::from),
-            "INT2" => <i16 as Decode<Postgres>>::decode(raw).map(i64::from),
-            "INT8" => <i64 as Decode<Postgres>>::decode(raw),
-            other => {
+        // By OID (INT8 20, INT2 21, INT4 23, fixed in PostgreSQL's catalog):
+        // one integer match per value, where the type's name meant a
+        // string comparison each time.
+        let oid = raw.type_info().oid().map(|o| o.0);
+        let int = match oid {
+            Some(20) => <i64 as Decode<Postgres>>::decode(raw),
+            Some(23) => <i32 as Decode<Postgres>>::decode(raw).map(i64::from),
+            Some(21) => <i16 as Decode<Postgres>>::decode(raw).map(i64::from),
+            _ => {
                 return Err(Error::Driver {
-                    message: format!("cannot decode a column of type {other} as an integer"),
+                    message: format!(
+                        "cannot decode a column of type {} as an integer",
+                        raw.type_info().name()
+                    ),
                     source: None,
                 })
             }

@@ -215,3 +215,55 @@ pub async fn sqlite_single_writer(db: &Connection) {
         .unwrap();
     assert_eq!(a[0].age, 1);
 }
+
+/// A table cormo did not create: SMALLINT, INTEGER and BIGINT columns all
+/// read into `i64` fields (PostgreSQL's integer types do not decode as one
+/// another), and a text column read as an integer is a typed error.
+pub async fn postgres_integer_widths_of_a_foreign_table(db: &Connection) {
+    #[derive(Model, Debug, Default, Clone)]
+    #[cormo(table = "pg_widths")]
+    struct Widths {
+        id: Id,
+        small: i64,
+        normal: i64,
+        big: Option<i64>,
+    }
+    #[derive(Model, Debug, Default, Clone)]
+    #[cormo(table = "pg_widths")]
+    struct LabelAsNumber {
+        id: Id,
+        label: i64,
+    }
+    cormo::raw_sql(
+        "CREATE TABLE pg_widths (id SERIAL PRIMARY KEY, small SMALLINT NOT NULL, \
+         normal INTEGER NOT NULL, big BIGINT, label TEXT NOT NULL)",
+    )
+    .execute(db)
+    .await
+    .unwrap();
+    cormo::raw_sql(
+        "INSERT INTO pg_widths (small, normal, big, label) \
+         VALUES (-32768, 2147483647, 9007199254740993, 'x'), (7, -8, NULL, 'y')",
+    )
+    .execute(db)
+    .await
+    .unwrap();
+    db.register::<Widths>();
+    db.register::<LabelAsNumber>();
+    let rows = Widths::query()
+        .order_by(Widths::ID.asc())
+        .all(db)
+        .await
+        .unwrap();
+    let got: Vec<_> = rows.iter().map(|w| (w.small, w.normal, w.big)).collect();
+    assert_eq!(
+        got,
+        vec![(-32768, 2147483647, Some(9007199254740993)), (7, -8, None)]
+    );
+    assert!(rows.iter().all(|w| w.id.get().is_some()));
+    let err = LabelAsNumber::query().all(db).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Driver { message, .. } if message.contains("TEXT") && message.contains("integer")),
+        "{err:?}"
+    );
+}

@@ -166,4 +166,5 @@ suite_tests! {
     backend_specific::mongodb_json_values_are_data if MongoDb,
     backend_specific::mongodb_slow_read_stops_at_max_time if MongoDb,
     backend_specific::sqlite_single_writer if Sqlite,
+    backend_specific::postgres_integer_widths_of_a_foreign_table if Postgres,
 }

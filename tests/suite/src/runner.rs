@@ -34,6 +34,8 @@ pub enum Requires {
     MongoDb,
     /// A SQLite-only check (a documented backend difference).
     Sqlite,
+    /// A PostgreSQL-only check (its integer widths, say).
+    Postgres,
     /// A write blocked behind another transaction's lock ends at its time
     /// limit. Every SQL backend and mongod do (`maxTimeMS`); SecantusDB,
     /// the MongoDB stand-in CI runs, retries such a write forever and
@@ -59,6 +61,7 @@ impl Requires {
             Requires::NoSavepoints => !caps.savepoints,
             Requires::MongoDb => caps.backend == "mongodb",
             Requires::Sqlite => caps.backend == "sqlite",
+            Requires::Postgres => caps.backend == "postgres",
             Requires::BlockedWritesStopAtTheLimit | Requires::LargeWrites => {
                 caps.backend != "mongodb"
                     || std::env::var(MONGODB_SERVER_VAR).is_ok_and(|s| s == "mongod")
