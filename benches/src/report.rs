@@ -192,7 +192,7 @@ impl Report {
              measured against is not atomic (a failure leaves the documents before it \
              stored), and the commit is the round trip between them. Allocations per \
              row are checked by a test instead (`tests/allocations.rs`: cormo makes no \
-             more per row than raw sqlx, on SQLite).\n",
+             more per row than raw sqlx, on SQLite, PostgreSQL and MariaDB).\n",
             crate::arms::POSTS_PER_USER,
             crate::arms::COMMENTS_PER_POST
         );
