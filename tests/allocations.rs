@@ -60,6 +60,28 @@ async fn allocations<F: std::future::Future<Output = usize>>(f: F) -> (usize, us
     (ALLOCATIONS.load(Ordering::Relaxed) - before, n)
 }
 
+/// The table, with `ROWS` users written by cormo.
+async fn seed(db: &Connection) {
+    db.register::<AllocUser>();
+    db.apply_schemas().await.unwrap();
+    let users: Vec<AllocUser> = (0..ROWS)
+        .map(|i| AllocUser {
+            name: format!("User {i}"),
+            hair_color: (i % 2 == 0).then(|| "black".to_owned()),
+            ..Default::default()
+        })
+        .collect();
+    AllocUser::create_many(db, users).await.unwrap();
+}
+
+/// The first `n` users, through cormo.
+async fn cormo_load(db: &Connection, n: usize) -> usize {
+    let q = AllocUser::query()
+        .order_by(AllocUser::ID.asc())
+        .limit(n as u64);
+    q.all(db).await.unwrap().len()
+}
+
 /// Allocations per extra row: the difference between loading `ROWS` and
 /// 100 rows, so fixed costs (the statement, the result vector) cancel out.
 fn per_row(small: usize, large: usize) -> f64 {
@@ -76,16 +98,7 @@ fn cormo_allocates_no_more_per_row_than_raw_sqlx() {
         .unwrap();
     rt.block_on(async {
         let db = cormo::connect("sqlite::memory:").await.unwrap();
-        db.register::<AllocUser>();
-        db.apply_schemas().await.unwrap();
-        let users: Vec<AllocUser> = (0..ROWS)
-            .map(|i| AllocUser {
-                name: format!("User {i}"),
-                hair_color: (i % 2 == 0).then(|| "black".to_owned()),
-                ..Default::default()
-            })
-            .collect();
-        AllocUser::create_many(&db, users).await.unwrap();
+        seed(&db).await;
 
         let mut raw = sqlx::SqliteConnection::connect("sqlite::memory:")
             .await
@@ -100,15 +113,7 @@ fn cormo_allocates_no_more_per_row_than_raw_sqlx() {
                 .unwrap();
         }
 
-        let cormo_load = |n: usize| {
-            let db = db.clone();
-            async move {
-                let q = AllocUser::query()
-                    .order_by(AllocUser::ID.asc())
-                    .limit(n as u64);
-                q.all(&db).await.unwrap().len()
-            }
-        };
+        let cormo_load = |n: usize| cormo_load(&db, n);
         // Warm up both (statement caches, lazily built state).
         cormo_load(ROWS).await;
         let sql = "SELECT id, name, hair_color FROM alloc_users ORDER BY id LIMIT ?";
@@ -208,26 +213,8 @@ macro_rules! server_test {
                 .unwrap();
             rt.block_on(async {
                 let db = cormo_suite::harness::$harness(stringify!($name)).await;
-                db.register::<AllocUser>();
-                db.apply_schemas().await.unwrap();
-                let users: Vec<AllocUser> = (0..ROWS)
-                    .map(|i| AllocUser {
-                        name: format!("User {i}"),
-                        hair_color: (i % 2 == 0).then(|| "black".to_owned()),
-                        ..Default::default()
-                    })
-                    .collect();
-                AllocUser::create_many(&db, users).await.unwrap();
-                let cormo = least_per_row(|n| {
-                    let db = db.clone();
-                    async move {
-                        let q = AllocUser::query()
-                            .order_by(AllocUser::ID.asc())
-                            .limit(n as u64);
-                        q.all(&db).await.unwrap().len()
-                    }
-                })
-                .await;
+                seed(&db).await;
+                let cormo = least_per_row(|n| cormo_load(&db, n)).await;
                 let url = cormo_suite::harness::$url(stringify!($name));
                 let raw = std::sync::Arc::new(tokio::sync::Mutex::new(
                     <$conn>::connect(&url).await.unwrap(),

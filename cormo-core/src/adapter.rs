@@ -215,4 +215,12 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Closes the pool; later operations fail with a connection error.
     async fn close(&self);
+
+    /// The most connections the adapter holds at once, where it bounds
+    /// them itself (`None` where the driver's pool does). With one, an
+    /// operation outside a transaction that the same task holds open can
+    /// never get a connection, and core says so at once.
+    fn max_connections(&self) -> Option<u32> {
+        None
+    }
 }

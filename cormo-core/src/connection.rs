@@ -102,6 +102,11 @@ impl ConnectOptions {
     }
 }
 
+tokio::task_local! {
+    /// The connection whose `transaction(..)` closure the task is running.
+    static IN_TRANSACTION: usize;
+}
+
 /// A handle on one database: cheap to clone, safe to share between tasks.
 ///
 /// Models are registered with [`Connection::register`]; registering a model
@@ -155,6 +160,22 @@ impl Connection {
 
     pub(crate) fn adapter(&self) -> &dyn Adapter {
         &*self.inner.adapter
+    }
+
+    /// Tells connections apart: clones of one `Connection` share it.
+    fn identity(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
+    }
+
+    /// True inside a `transaction(..)` closure of this connection, on the
+    /// task running it, when the adapter holds a single connection: that
+    /// connection is the transaction's until the closure returns, so an
+    /// operation on the `Connection` would wait for itself.
+    pub(crate) fn waits_for_own_transaction(&self) -> bool {
+        self.adapter().max_connections() == Some(1)
+            && IN_TRANSACTION
+                .try_with(|id| *id == self.identity())
+                .unwrap_or(false)
     }
 
     /// Counts one statement (see [`Connection::stats`]).
@@ -285,7 +306,7 @@ impl Connection {
         E: From<Error>,
     {
         let tx = self.begin().await?;
-        Self::run_transaction(tx, f).await
+        self.run_transaction(tx, f).await
     }
 
     /// [`transaction`](Self::transaction) at an isolation level. A level
@@ -297,16 +318,19 @@ impl Connection {
         E: From<Error>,
     {
         let tx = self.begin_with(level).await?;
-        Self::run_transaction(tx, f).await
+        self.run_transaction(tx, f).await
     }
 
-    async fn run_transaction<T, E, F, Fut>(tx: Transaction, f: F) -> Result<T, E>
+    async fn run_transaction<T, E, F, Fut>(&self, tx: Transaction, f: F) -> Result<T, E>
     where
         F: FnOnce(Transaction) -> Fut,
         Fut: std::future::Future<Output = Result<T, E>>,
         E: From<Error>,
     {
-        match f(tx.clone()).await {
+        // The closure runs marked as inside this connection's transaction,
+        // so an operation on the connection itself from the same task can
+        // be told apart (see `Session::slot`).
+        match IN_TRANSACTION.scope(self.identity(), f(tx.clone())).await {
             // The closure may have committed or rolled back itself; its
             // choice stands.
             Ok(v) => match tx.commit().await {

@@ -77,6 +77,6 @@ pub(crate) fn guards(
 pub(crate) fn overflow(column: &str, n: u64) -> Error {
     Error::validation(
         column,
-        format!("the increment would take {n} row(s) past the column's range; nothing was written"),
+        format!("would go past the column's range in {n} row(s) with this increment; nothing was written"),
     )
 }

@@ -119,6 +119,14 @@ impl<'a> Session<'a> {
     /// The transaction slot, once the transaction is ready for a statement.
     pub(crate) async fn slot(&self) -> Result<Option<&'a TxSlot>> {
         match self.tx {
+            None if self.conn.waits_for_own_transaction() => Err(Error::Connection {
+                message: "this operation ran on the Connection inside its own transaction(..) closure, \
+                          and the database has a single connection (in-memory SQLite, or \
+                          max_connections(1)), which the transaction holds until the closure returns; \
+                          run it on the closure's Transaction instead"
+                    .into(),
+                source: None,
+            }),
             None => Ok(None),
             Some(t) => t.enter(self.adapter()).await.map(Some),
         }

@@ -79,7 +79,7 @@ pub(crate) async fn run<M: Model>(
         return Err(Error::validation(
             "id",
             format!(
-                "{} already has an id; upsert finds the record by its unique key (use save for a record in hand)",
+                "is already set ({}); upsert finds the record by its unique key, so give it a record without an id (or use save for a record in hand)",
                 data.cormo_id()
             ),
         ));

@@ -375,6 +375,10 @@ where
     for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
     <B::DB as Database>::Arguments: sqlx::IntoArguments<B::DB>,
 {
+    fn max_connections(&self) -> Option<u32> {
+        Some(self.pool.max_connections())
+    }
+
     fn capabilities(&self) -> &Capabilities {
         &self.caps
     }

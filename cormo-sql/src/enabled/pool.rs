@@ -89,6 +89,11 @@ fn idle_lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl<DB: Database> ConnPool<DB> {
+    /// The most connections open at once.
+    pub fn max_connections(&self) -> u32 {
+        self.shared.settings.max_connections.max(1)
+    }
+
     /// A pool that opens its first connection now, so a bad URL or an
     /// unreachable server is an error at connect time.
     pub async fn open(

@@ -267,3 +267,58 @@ pub async fn postgres_integer_widths_of_a_foreign_table(db: &Connection) {
         "{err:?}"
     );
 }
+
+/// In-memory SQLite has one connection, which a `transaction(..)` closure
+/// holds until it returns: an operation on the `Connection` from inside
+/// the closure fails at once with a typed error that says what to do,
+/// rather than waiting out the acquire timeout for itself.
+pub async fn sqlite_in_memory_transaction_closure_refuses_the_connection(_: &Connection) {
+    use super::models::User;
+    use std::time::{Duration, Instant};
+    let mem = cormo::connect("sqlite::memory:").await.unwrap();
+    mem.register::<User>();
+    mem.apply_schemas().await.unwrap();
+    let inner = mem.clone();
+    let started = Instant::now();
+    let r: cormo::Result<u64> = mem
+        .transaction(|tx| async move {
+            User::create(
+                &tx,
+                User {
+                    name: "in".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            User::query().count(&inner).await
+        })
+        .await;
+    let err = r.unwrap_err();
+    assert!(
+        matches!(&err, Error::Connection { message, .. } if message.contains("closure's Transaction")),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The failed closure rolled its transaction back; the connection is free.
+    assert_eq!(User::query().count(&mem).await.unwrap(), 0);
+    // Through the closure's transaction, the same read works.
+    let n: cormo::Result<u64> = mem
+        .transaction(|tx| async move {
+            User::create(
+                &tx,
+                User {
+                    name: "in".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            User::query().count(&tx).await
+        })
+        .await;
+    assert_eq!(n.unwrap(), 1);
+    assert_eq!(User::query().count(&mem).await.unwrap(), 1);
+}
