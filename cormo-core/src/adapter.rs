@@ -8,10 +8,11 @@ use crate::cond::Cond;
 use crate::error::Result;
 use crate::id::RecordId;
 use crate::integrity::IntegrityRule;
+pub use crate::rows::{RowCursor, Rows};
 use crate::schema::ModelSchema;
 pub use crate::stmt::Select;
 use crate::stmt::{Aggregate, Delete, Insert, Raw, Update, UpdateRow, Upsert};
-use crate::value::{RowReader, Value};
+use crate::value::Value;
 
 /// What a backend can do. Core decides how to carry out an operation from
 /// these flags, never from the backend's name.
@@ -74,11 +75,6 @@ pub enum TxIntent {
 /// back to the adapter for each operation inside it. `None` once finished.
 pub type TxSlot = tokio::sync::Mutex<Option<Box<dyn Any + Send>>>;
 
-/// Called once per row with a reader positioned on it; column 0 is the id,
-/// column `i + 1` is `schema.columns[i]` (or the `i`-th of
-/// [`Select::columns`]).
-pub type RowSink<'a> = dyn FnMut(&mut dyn RowReader) -> Result<()> + Send + 'a;
-
 /// What a [`Raw`] statement gave back.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawOutcome {
@@ -87,16 +83,6 @@ pub struct RawOutcome {
     /// Rows inserted, updated or deleted, where the database reports it.
     pub affected: u64,
 }
-
-/// One row of a [`RowStream`], owned: column 0 is the id, then the
-/// selected columns, as for [`RowSink`].
-pub type OwnedRow = Box<dyn RowReader + Send>;
-
-/// Rows read as they arrive. The stream owns what it reads from: a pooled
-/// connection, or the caller's transaction, locked until the stream ends
-/// or is dropped. Dropping it early releases the connection.
-pub type RowStream =
-    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<OwnedRow>> + Send + 'static>>;
 
 /// A database backend. `tx` is the caller's transaction, if any: every
 /// operation must run inside it.
@@ -126,21 +112,14 @@ pub trait Adapter: Send + Sync + 'static {
     /// Writes every column of one stored row; returns rows matched.
     async fn update_row(&self, tx: Option<&TxSlot>, q: &UpdateRow<'_>) -> Result<u64>;
 
-    /// Streams matching rows into `sink`.
-    async fn select(
-        &self,
-        tx: Option<&TxSlot>,
-        q: &Select<'_>,
-        sink: &mut RowSink<'_>,
-    ) -> Result<()>;
-
-    /// The rows `q` selects as a stream, read from the database as the
-    /// caller takes them: memory stays bounded whatever the row count.
-    /// The statement is built before this returns, so `q` need not
-    /// outlive the call. Time limits do not apply to a stream, which lasts
-    /// as long as its reader.
-    async fn stream(&self, tx: Option<std::sync::Arc<TxSlot>>, q: &Select<'_>)
-        -> Result<RowStream>;
+    /// The rows `q` selects, read from the database as the caller takes
+    /// them: memory stays bounded whatever the row count. The statement is
+    /// built before this returns (so `q` need not outlive the call, and a
+    /// statement that cannot be built fails here); the connection is taken
+    /// at the first row and held, with the transaction's lock when `tx` is
+    /// set, until the rows end or are dropped. The statement's time limit
+    /// (`q.timeout`, else the connection's) is the database's to enforce.
+    async fn select<'a>(&'a self, tx: Option<&'a TxSlot>, q: &Select<'_>) -> Result<Rows<'a>>;
 
     /// Runs a statement as written ([`Raw`]). With `rows`, returns its rows
     /// as JSON objects keyed by column name (a command's reply as one row);
@@ -158,16 +137,12 @@ pub trait Adapter: Send + Sync + 'static {
     /// Number of matching rows (paging applies).
     async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64>;
 
-    /// Streams the groups of a grouped read into `sink`: the grouped
-    /// columns, then one value per [`Aggregate::outputs`] entry, typed as
-    /// [`AggExpr::output_type`](crate::stmt::AggExpr::output_type) says.
-    /// Core has checked `q` and resolved paging as for [`Adapter::select`].
-    async fn aggregate(
-        &self,
-        tx: Option<&TxSlot>,
-        q: &Aggregate<'_>,
-        sink: &mut RowSink<'_>,
-    ) -> Result<()>;
+    /// The groups of a grouped read, as [`Adapter::select`] gives rows: the
+    /// grouped columns, then one value per [`Aggregate::outputs`] entry,
+    /// typed as [`AggExpr::output_type`](crate::stmt::AggExpr::output_type)
+    /// says. Core has checked `q` and resolved paging as for `select`.
+    async fn aggregate<'a>(&'a self, tx: Option<&'a TxSlot>, q: &Aggregate<'_>)
+        -> Result<Rows<'a>>;
 
     /// Applies `assigns` to matching rows; returns rows matched. Core
     /// resolves ordering and paging to ids first, so `q` has none.

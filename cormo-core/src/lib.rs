@@ -28,6 +28,7 @@ mod ops;
 mod partial;
 mod query;
 mod regex;
+mod rows;
 mod save;
 mod schema;
 mod serialize;
@@ -39,8 +40,7 @@ mod validate;
 mod value;
 
 pub use adapter::{
-    Adapter, Capabilities, IsolationLevel, OwnedRow, RawOutcome, RowSink, RowStream, Select,
-    TxIntent, TxSlot,
+    Adapter, Capabilities, IsolationLevel, RawOutcome, RowCursor, Rows, Select, TxIntent, TxSlot,
 };
 pub use cond::{Assign, CmpOp, Col, Cond, Dir, LikeKind, Order};
 pub use cond_deep::MAX_COND_DEPTH;

@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::adapter::{Adapter, RowSink, Select, TxIntent, TxSlot};
+use crate::adapter::{Adapter, Select, TxIntent, TxSlot};
 use crate::cond::Assign;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
@@ -19,6 +19,7 @@ use crate::fold::{self, Folded};
 use crate::id::RecordId;
 use crate::increment;
 use crate::integrity::{self, IntegrityRule};
+use crate::rows::RowSink;
 use crate::schema::ModelSchema;
 use crate::stats::Op;
 use crate::stmt::{Delete, Insert, Rows, Update, UpdateRow};
@@ -272,9 +273,11 @@ impl<'a> Session<'a> {
             return Ok(());
         };
         let slot = self.slot().await?;
-        let r = self
-            .bounded(Op::Read, self.adapter().select(slot, &q, sink))
-            .await;
+        let read = async {
+            let rows = self.adapter().select(slot, &q).await?;
+            rows.for_each(sink).await
+        };
+        let r = self.bounded(Op::Read, read).await;
         self.noted(r)
     }
 

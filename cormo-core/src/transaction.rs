@@ -391,17 +391,17 @@ impl<'a> TxRef<'a> {
         Ok(&self.0.shared.slot)
     }
 
-    /// As [`enter`](Self::enter), for a stream that outlives the borrow
-    /// and locks the transaction for as long as it reads; the mark counts
-    /// it as open until it is dropped.
+    /// As [`enter`](Self::enter), for a stream that locks the transaction
+    /// for as long as it reads; the mark counts it as open until it is
+    /// dropped.
     pub(crate) async fn enter_stream(
         &self,
         adapter: &dyn Adapter,
-    ) -> Result<(Arc<TxSlot>, StreamMark)> {
+    ) -> Result<(&'a TxSlot, StreamMark)> {
         self.0.enter(adapter).await?;
         self.0.shared.open_streams.fetch_add(1, Ordering::AcqRel);
         let mark = StreamMark(self.0.shared.clone());
-        Ok((self.0.shared.slot.clone(), mark))
+        Ok((&self.0.shared.slot, mark))
     }
 
     /// Records the outcome of a statement.

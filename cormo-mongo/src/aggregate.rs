@@ -2,15 +2,17 @@
 //! `$match` → `$group` → `$project` → `$match` (having) → `$sort` →
 //! `$skip` → `$limit` → `$project` (the row).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use cormo_core::stmt::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
-use cormo_core::{CmpOp, Dir, Error, Result, RowSink, TxSlot};
+use cormo_core::{CmpOp, Dir, Result, Rows, TxSlot};
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::Collection;
 
-use crate::convert::{field, to_bson, DocReader, Named};
-use crate::{each_document, errors, filter, session};
+use crate::convert::{field, to_bson, Named};
+use crate::cursor::{cursor_rows, Owned};
+use crate::{errors, filter};
 
 /// The accumulator of one aggregate.
 fn accumulator(e: &AggExpr) -> Document {
@@ -187,25 +189,30 @@ fn having(q: &Aggregate<'_>, h: &Having, position: &dyn Fn(&AggExpr) -> usize) -
     })
 }
 
-/// Runs the pipeline and hands each row to `sink`.
-pub async fn run(
+/// The pipeline's rows.
+pub fn run<'a>(
     coll: Collection<Document>,
-    tx: Option<&TxSlot>,
+    tx: Option<&'a TxSlot>,
     q: &Aggregate<'_>,
-    sink: &mut RowSink<'_>,
     limit: Option<Duration>,
-) -> Result<()> {
+) -> Result<Rows<'a>> {
     let (stages, named) = pipeline(q)?;
-    let map = |e| errors::timed(errors::map(e, Some(q.schema)), limit);
+    let schema = q.schema;
+    let named: Arc<[Named]> = Arc::from(named);
+    let map = move |e| errors::timed(errors::map(e, Some(schema)), limit);
     let mut opts = mongodb::options::AggregateOptions::default();
     opts.max_time = limit;
-    each_document!(tx, coll.aggregate(stages).with_options(opts), map, |doc| {
-        sink(&mut DocReader {
-            doc,
-            schema: q.schema,
-            columns: None,
-            named: Some(&named),
-        })
-    });
-    Ok(())
+    Ok(cursor_rows!(
+        tx,
+        coll.aggregate(stages).with_options(opts),
+        map,
+        |doc| {
+            Owned {
+                doc,
+                schema,
+                columns: None,
+                named: Some(named.clone()),
+            }
+        }
+    ))
 }

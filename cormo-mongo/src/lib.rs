@@ -8,6 +8,7 @@
 
 mod aggregate;
 mod convert;
+mod cursor;
 mod errors;
 mod filter;
 #[cfg(test)]
@@ -16,7 +17,6 @@ mod fuzz_tests;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
-mod stream;
 mod upsert;
 mod writes;
 
@@ -26,7 +26,7 @@ use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
 use cormo_core::{
     Adapter, Assign, Capabilities, ConnectOptions, Connection, Error, IsolationLevel, ModelSchema,
-    RecordId, Result, RowSink, Select, TxSlot, Value,
+    RecordId, Result, Rows, Select, TxSlot, Value,
 };
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 use mongodb::options::{
@@ -34,7 +34,8 @@ use mongodb::options::{
 };
 use mongodb::{ClientSession, Collection, IndexModel};
 
-use crate::convert::{field, object_id, record_id, to_bson, DocReader};
+use crate::convert::{field, object_id, record_id, to_bson};
+use crate::cursor::{cursor_rows, Owned};
 use crate::writes::Write;
 
 /// Opens a client on `mongodb://host[:port]/database[?options]`. The
@@ -125,31 +126,6 @@ macro_rules! with_session {
 
 /// Runs a cursor-returning action (`find`, `aggregate`), in the caller's
 /// session if any, and calls `$each` on every document as it arrives.
-macro_rules! each_document {
-    ($tx:expr, $action:expr, $map:expr, |$doc:ident| $each:expr) => {{
-        match $tx {
-            None => {
-                let mut cursor = $action.await.map_err($map)?;
-                while cursor.advance().await.map_err($map)? {
-                    let $doc = cursor.current();
-                    $each?;
-                }
-            }
-            Some(slot) => {
-                let mut guard = slot.lock().await;
-                let raw = guard.as_mut().ok_or(Error::TransactionFinished)?;
-                let s = session(raw.as_mut())?;
-                let mut cursor = $action.session(&mut *s).await.map_err($map)?;
-                while cursor.advance(s).await.map_err($map)? {
-                    let $doc = cursor.current();
-                    $each?;
-                }
-            }
-        }
-    }};
-}
-pub(crate) use each_document;
-
 impl MongoAdapter {
     fn coll(&self, schema: &ModelSchema) -> Collection<Document> {
         self.db.collection(schema.table)
@@ -392,38 +368,28 @@ impl Adapter for MongoAdapter {
         Ok(r.matched_count)
     }
 
-    async fn select(
-        &self,
-        tx: Option<&TxSlot>,
-        q: &Select<'_>,
-        sink: &mut RowSink<'_>,
-    ) -> Result<()> {
+    async fn select<'a>(&'a self, tx: Option<&'a TxSlot>, q: &Select<'_>) -> Result<Rows<'a>> {
         let f = filter::filter(q.schema, q.cond)?;
         let mut opts = Self::find_options(q, Self::projection(q)?)?;
         let limit = q.timeout.or(self.statement_timeout);
         opts.max_time = limit;
         let coll = self.coll(q.schema);
-        let map = |e| errors::timed(errors::map(e, Some(q.schema)), limit);
-        each_document!(tx, coll.find(f).with_options(opts), map, |doc| sink(
-            &mut DocReader {
-                doc,
-                schema: q.schema,
-                columns: q.columns,
-                named: None,
+        let schema = q.schema;
+        let columns: Option<std::sync::Arc<[usize]>> = q.columns.map(std::sync::Arc::from);
+        let map = move |e| errors::timed(errors::map(e, Some(schema)), limit);
+        Ok(cursor_rows!(
+            tx,
+            coll.find(f).with_options(opts),
+            map,
+            |doc| {
+                Owned {
+                    doc,
+                    schema,
+                    columns: columns.clone(),
+                    named: None,
+                }
             }
-        ));
-        Ok(())
-    }
-
-    async fn stream(
-        &self,
-        tx: Option<std::sync::Arc<TxSlot>>,
-        q: &Select<'_>,
-    ) -> Result<cormo_core::RowStream> {
-        let f = filter::filter(q.schema, q.cond)?;
-        let opts = Self::find_options(q, Self::projection(q)?)?;
-        let columns = q.columns.map(std::sync::Arc::from);
-        stream::open(self.coll(q.schema), tx, f, opts, q.schema, columns).await
+        ))
     }
 
     async fn raw(
@@ -491,25 +457,25 @@ impl Adapter for MongoAdapter {
 
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {
         let mut out = Vec::new();
-        let mut sink = |row: &mut dyn cormo_core::RowReader| -> Result<()> {
+        // Fetching whole documents keeps one code path; the id is column 0.
+        let rows = self.select(tx, q).await?;
+        rows.for_each(|row| {
             if let Some(id) = row.get_id(0)? {
                 out.push(id);
             }
             Ok(())
-        };
-        // Fetching whole documents keeps one code path; the id is column 0.
-        self.select(tx, q, &mut sink).await?;
+        })
+        .await?;
         Ok(out)
     }
 
-    async fn aggregate(
-        &self,
-        tx: Option<&TxSlot>,
+    async fn aggregate<'a>(
+        &'a self,
+        tx: Option<&'a TxSlot>,
         q: &cormo_core::stmt::Aggregate<'_>,
-        sink: &mut RowSink<'_>,
-    ) -> Result<()> {
+    ) -> Result<Rows<'a>> {
         let limit = q.timeout.or(self.statement_timeout);
-        aggregate::run(self.coll(q.schema), tx, q, sink, limit).await
+        aggregate::run(self.coll(q.schema), tx, q, limit)
     }
 
     async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {

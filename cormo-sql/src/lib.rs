@@ -11,6 +11,7 @@ mod enabled {
     pub mod adapter;
     pub mod aggregate;
     pub mod backend;
+    pub mod cursor;
     pub mod ddl;
     pub mod dialect;
     pub mod errors;
@@ -21,7 +22,6 @@ mod enabled {
     pub mod pool;
     pub mod render;
     pub mod row;
-    pub mod stream;
     pub mod timeout;
     pub mod upsert;
 }

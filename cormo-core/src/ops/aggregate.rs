@@ -1,8 +1,8 @@
 //! Grouped reads: checked against the schema, then run by the adapter.
 
-use crate::adapter::RowSink;
 use crate::cond::Cond;
 use crate::error::{Error, Result};
+use crate::rows::RowSink;
 use crate::schema::{ColumnType, Fold, ModelSchema};
 use crate::session::Session;
 use crate::stats::Op;
@@ -32,9 +32,11 @@ impl Session<'_> {
             ..*q
         };
         let slot = self.slot().await?;
-        let r = self
-            .bounded(Op::Read, self.adapter().aggregate(slot, &q, sink))
-            .await;
+        let read = async {
+            let rows = self.adapter().aggregate(slot, &q).await?;
+            rows.for_each(sink).await
+        };
+        let r = self.bounded(Op::Read, read).await;
         self.noted(r)
     }
 }

@@ -1,9 +1,9 @@
 //! Reading records as a stream (`Query::stream`), with bounded memory.
 
 use futures_core::Stream;
-use futures_util::{stream, StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 
-use crate::adapter::{RowStream, Select};
+use crate::adapter::Select;
 use crate::connection::Executor;
 use crate::error::{Error, Result};
 use crate::fold::Folded;
@@ -12,38 +12,6 @@ use crate::query::Query;
 use crate::session::Session;
 use crate::stats::Op;
 use crate::validate;
-
-impl Session<'_> {
-    /// Opens a row stream for `q`, inside the caller's transaction if any.
-    pub(crate) async fn stream(&self, q: &Select<'_>) -> Result<RowStream> {
-        validate::cond(q.schema, q.cond)?;
-        let folded = Folded::new(q, self.object_ids());
-        let q = folded.apply(q);
-        let Some(q) = crate::session::paged(&q) else {
-            return Ok(Box::pin(stream::empty()));
-        };
-        let (slot, mark) = match self.tx {
-            None => (None, None),
-            Some(t) => {
-                let (slot, mark) = t.enter_stream(self.adapter()).await?;
-                (Some(slot), Some(mark))
-            }
-        };
-        let r = self
-            .bounded(Op::Read, self.adapter().stream(slot, &q))
-            .await;
-        let rows = self.noted(r)?;
-        let Some(mark) = mark else {
-            return Ok(rows);
-        };
-        // The mark lives as long as the stream yields: `unfold` drops it
-        // with the rows when they end, or when the stream is dropped.
-        Ok(Box::pin(stream::unfold(
-            (rows, mark),
-            |(mut rows, mark)| async move { rows.next().await.map(|row| (row, (rows, mark))) },
-        )))
-    }
-}
 
 impl<M: Model> Query<M> {
     /// The records as a stream, decoded one at a time as the database
@@ -57,34 +25,72 @@ impl<M: Model> Query<M> {
     /// }
     /// ```
     ///
-    /// The stream holds a connection (or, inside a transaction, the
-    /// transaction: other operations on it wait) until it ends or is
-    /// dropped. Includes are not loaded on streamed records (that would
-    /// hold every record to batch their children): a query with includes
-    /// yields one [`Error::Validation`]. Time limits do not apply.
+    /// Nothing runs until the stream is first polled. It then holds a
+    /// connection (or, inside a transaction, the transaction: other
+    /// operations on it are refused) until it ends or is dropped; dropped
+    /// early, it releases the connection at once. Includes are not loaded
+    /// on streamed records (that would hold every record to batch their
+    /// children): a query with includes yields one [`Error::Validation`].
+    /// The query's own time limit does not apply (a stream lasts as long
+    /// as its reader); a statement timeout set on the connection does,
+    /// where the database applies it to reads.
     ///
     /// The stream takes the query, so it can be returned from where the
     /// query was built (clone the query to run it again).
     pub fn stream<'a>(self, db: &'a impl Executor) -> impl Stream<Item = Result<M>> + Send + 'a {
         let s = db.session();
-        let open = async move {
-            let query = self;
-            if !query.includes().is_empty() {
-                return Err(Error::validation(
-                    "include",
-                    "does not apply to stream(): load associations with fetch_associated on a batch",
-                ));
-            }
-            let rows = s.stream(&query.select_stmt()).await?;
-            Ok(rows.and_then(|mut row| async move { M::from_row(&mut *row) }))
-        };
         let tx = s.tx;
-        stream::once(open).try_flatten().inspect(move |r| {
+        records(s, self).inspect(move |r| {
             // A failed read aborts the caller's transaction, as any
             // failed statement does.
             if let (Err(_), Some(t)) = (r, tx) {
                 t.note(r);
             }
         })
+    }
+}
+
+/// The generator behind [`Query::stream`]: checks the query, opens the
+/// adapter's cursor, decodes each row in place.
+fn records<'a, M: Model>(
+    s: Session<'a>,
+    query: Query<M>,
+) -> impl Stream<Item = Result<M>> + Send + 'a {
+    async_stream::try_stream! {
+        if !query.includes().is_empty() {
+            Err(Error::validation(
+                "include",
+                "does not apply to stream(): load associations with fetch_associated on a batch",
+            ))?;
+        }
+        let stmt = Select {
+            timeout: None,
+            ..query.select_stmt()
+        };
+        validate::cond(stmt.schema, stmt.cond)?;
+        let folded = Folded::new(&stmt, s.object_ids());
+        let folded = folded.apply(&stmt);
+        if let Some(q) = crate::session::paged(&folded) {
+            // The mark counts the stream as open in the transaction until
+            // the generator ends or is dropped.
+            let (slot, _mark) = match s.tx {
+                None => (s.slot().await?, None),
+                Some(t) => {
+                    let (slot, mark) = t.enter_stream(s.adapter()).await?;
+                    (Some(slot), Some(mark))
+                }
+            };
+            s.conn.note_statement(Op::Read, s.feeds_write);
+            let mut rows = s.adapter().select(slot, &q).await?;
+            loop {
+                // Decoded before the yield: the row is the cursor's, and
+                // valid only until it moves.
+                let record = match rows.next().await? {
+                    Some(row) => M::from_row(row)?,
+                    None => break,
+                };
+                yield record;
+            }
+        }
     }
 }

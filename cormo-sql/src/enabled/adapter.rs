@@ -9,7 +9,7 @@ use cormo_core::integrity::{self, IntegrityRule};
 use cormo_core::stmt::{Aggregate, Delete, Insert, Raw, Rows, Update, UpdateRow, Upsert};
 use cormo_core::{
     Adapter, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
-    RowSink, Select, TxIntent, TxSlot, Value,
+    Rows as RowCursor, Select, TxIntent, TxSlot, Value,
 };
 use sqlx::Database;
 use sqlx_core::transaction::TransactionManager;
@@ -88,7 +88,7 @@ impl<DB: Database> Drop for SqlTx<DB> {
 }
 
 /// A connection for one operation: from the pool, or the caller's transaction.
-enum Conn<'a, DB: Database> {
+pub(crate) enum Conn<'a, DB: Database> {
     Pooled(Lease<DB>),
     Tx(MutexGuard<'a, Option<Box<dyn Any + Send>>>),
 }
@@ -108,12 +108,12 @@ impl<DB: Database> Conn<'_, DB> {
     }
 
     /// The connection for one statement (see [`Lease::start`]).
-    fn get(&mut self) -> Result<&mut DB::Connection> {
+    pub(crate) fn get(&mut self) -> Result<&mut DB::Connection> {
         self.lease()?.start()
     }
 
     /// Records how the statement ended (see [`Lease::done`]).
-    fn done<T>(&mut self, outcome: &Result<T>) {
+    pub(crate) fn done<T>(&mut self, outcome: &Result<T>) {
         if let Ok(l) = self.lease() {
             l.done(outcome);
         }
@@ -189,53 +189,44 @@ where
         r
     }
 
-    async fn fetch(
+    /// The rows of a read, as a cursor over its connection.
+    async fn fetch<'a>(
         &self,
-        tx: Option<&TxSlot>,
+        tx: Option<&'a TxSlot>,
         schema: Option<&'static ModelSchema>,
         sql: Sql,
-        sink: &mut RowSink<'_>,
         own: Option<Duration>,
-    ) -> Result<()> {
+    ) -> Result<RowCursor<'a>> {
         let limit = self.limit(tx, own)?;
-        let mut c = self.conn(tx).await?;
-        let map = move |e| errors::map(B::DIALECT, schema, Op::Read, e);
-        let r = timeout::fetch::<B>(c.get()?, sql, sink, &map, limit).await;
-        c.done(&r);
-        r
+        let c = self.conn(tx).await?;
+        crate::enabled::cursor::rows::<B>(c, sql, schema, Op::Read, limit)
     }
 
+    /// The first column of every row of an introspection query.
     async fn strings(&self, sql: Sql) -> Result<HashSet<String>> {
         let mut out = HashSet::new();
-        let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+        let c = self.conn(None).await?;
+        let rows = crate::enabled::cursor::rows::<B>(c, sql, None, Op::Schema, None)?;
+        rows.for_each(|row| {
             if let Some(s) = row.get_string(0)? {
                 out.insert(s);
             }
             Ok(())
-        };
-        let mut c = self.conn(None).await?;
-        let map = |e| errors::map(B::DIALECT, None, Op::Schema, e);
-        let r = backend::fetch::<B>(c.get()?, sql, &mut sink, &map).await;
-        c.done(&r);
-        r?;
+        })
+        .await?;
         Ok(out)
     }
 
     async fn ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {
         let mut out = Vec::new();
-        let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+        let sql = render::select_ids(B::DIALECT, q)?;
+        let rows = self.fetch(tx, Some(q.schema), sql, q.timeout).await?;
+        rows.for_each(|row| {
             if let Some(id) = row.get_id(0)? {
                 out.push(id);
             }
             Ok(())
-        };
-        self.fetch(
-            tx,
-            Some(q.schema),
-            render::select_ids(B::DIALECT, q)?,
-            &mut sink,
-            q.timeout,
-        )
+        })
         .await?;
         Ok(out)
     }
@@ -474,14 +465,9 @@ where
         done.last_id.map(RecordId::Int).ok_or_else(no_id)
     }
 
-    async fn select(
-        &self,
-        tx: Option<&TxSlot>,
-        q: &Select<'_>,
-        sink: &mut RowSink<'_>,
-    ) -> Result<()> {
+    async fn select<'a>(&'a self, tx: Option<&'a TxSlot>, q: &Select<'_>) -> Result<RowCursor<'a>> {
         let sql = render::select(B::DIALECT, q)?;
-        self.fetch(tx, Some(q.schema), sql, sink, q.timeout).await
+        self.fetch(tx, Some(q.schema), sql, q.timeout).await
     }
 
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {
@@ -535,56 +521,36 @@ where
         sql.push(prefix).push(&select.text);
         sql.params = select.params;
         let mut lines: Vec<String> = Vec::new();
-        let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+        let rows = self.fetch(tx, Some(q.schema), sql, q.timeout).await?;
+        rows.for_each(|row| {
             if let Some(line) = row.get_string(column)? {
                 lines.push(line);
             }
             Ok(())
-        };
-        self.fetch(tx, Some(q.schema), sql, &mut sink, q.timeout)
-            .await?;
+        })
+        .await?;
         Ok(lines.join("\n"))
-    }
-
-    async fn stream(
-        &self,
-        tx: Option<std::sync::Arc<TxSlot>>,
-        q: &Select<'_>,
-    ) -> Result<cormo_core::RowStream> {
-        let sql = render::select(B::DIALECT, q)?;
-        sql.check_size()?;
-        let lease = match tx {
-            Some(_) => None,
-            None => Some(
-                self.pool
-                    .acquire()
-                    .await
-                    .map_err(|e| errors::map(B::DIALECT, None, Op::Read, e))?,
-            ),
-        };
-        Ok(crate::enabled::stream::open::<B>(lease, tx, sql, q.schema))
     }
 
     async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {
         let mut n = 0i64;
-        let mut sink = |row: &mut dyn RowReader| -> Result<()> {
+        let sql = render::count(B::DIALECT, q)?;
+        let rows = self.fetch(tx, Some(q.schema), sql, q.timeout).await?;
+        rows.for_each(|row| {
             n = row.get_i64(0)?.unwrap_or(0);
             Ok(())
-        };
-        let sql = render::count(B::DIALECT, q)?;
-        self.fetch(tx, Some(q.schema), sql, &mut sink, q.timeout)
-            .await?;
+        })
+        .await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    async fn aggregate(
-        &self,
-        tx: Option<&TxSlot>,
+    async fn aggregate<'a>(
+        &'a self,
+        tx: Option<&'a TxSlot>,
         q: &Aggregate<'_>,
-        sink: &mut RowSink<'_>,
-    ) -> Result<()> {
+    ) -> Result<RowCursor<'a>> {
         let sql = crate::enabled::aggregate::render(B::DIALECT, q)?;
-        self.fetch(tx, Some(q.schema), sql, sink, q.timeout).await
+        self.fetch(tx, Some(q.schema), sql, q.timeout).await
     }
 
     async fn update(&self, tx: Option<&TxSlot>, q: &Update<'_>) -> Result<u64> {

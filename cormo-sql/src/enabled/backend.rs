@@ -2,7 +2,7 @@
 //! (`adapter.rs`) does everything else once.
 
 use chrono::{DateTime, Utc};
-use cormo_core::{Capabilities, IsolationLevel, Result, RowSink, TxIntent, Value};
+use cormo_core::{Capabilities, IsolationLevel, Result, TxIntent, Value};
 use futures_util::TryStreamExt;
 use sqlx::{AssertSqlSafe, Database, IntoArguments};
 
@@ -10,6 +10,9 @@ use crate::enabled::dialect::Dialect;
 use crate::enabled::render::Sql;
 use crate::enabled::row::{self, Own, Reader, Shared};
 use crate::enabled::timeout::{Around, Limit};
+
+/// What reads one row of an internal statement (see [`fetch`]).
+pub type EachRow<'a> = &'a mut (dyn FnMut(&mut dyn cormo_core::RowReader) -> Result<()> + Send);
 
 /// Maps a driver error to a cormo error in the context of one operation.
 pub type MapErr<'a> = &'a (dyn Fn(sqlx::Error) -> cormo_core::Error + Send + Sync);
@@ -177,10 +180,12 @@ where
         .map_err(map)
 }
 
+/// Runs a statement whose few rows an operation reads as they come (a
+/// write's `RETURNING`, a check), each through `sink`.
 pub async fn fetch<B: Backend>(
     conn: &mut <B::DB as Database>::Connection,
     sql: Sql,
-    sink: &mut RowSink<'_>,
+    sink: EachRow<'_>,
     map: MapErr<'_>,
 ) -> Result<()>
 where

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use cormo_core::{Error, Result, RowSink};
+use cormo_core::{Error, Result};
 use sqlx::{Database, IntoArguments};
 
 use crate::enabled::backend::{self, Backend, Done, MapErr};
@@ -66,7 +66,7 @@ pub fn resolve(this: Option<Duration>, default: Option<Duration>, in_tx: bool) -
 /// its limit. SQLite says "busy" both when the busy timeout ran out and
 /// when it refused to wait at all (a deferred transaction upgrading its
 /// lock); only the first is a timeout, the second stays a `Conflict`.
-fn timed_out(
+pub fn timed_out(
     d: Dialect,
     limit: Duration,
     started: Instant,
@@ -109,7 +109,7 @@ where
 pub async fn fetch<B: Backend>(
     conn: &mut <B::DB as Database>::Connection,
     mut sql: Sql,
-    sink: &mut RowSink<'_>,
+    sink: backend::EachRow<'_>,
     map: MapErr<'_>,
     limit: Option<Limit>,
 ) -> Result<()>
@@ -189,7 +189,7 @@ where
 /// Runs the restoring statement; its failure matters only when the
 /// statement itself succeeded (an aborted PostgreSQL transaction refuses
 /// it, and rolling back restores the setting anyway).
-async fn restore<B: Backend, T>(
+pub async fn restore<B: Backend, T>(
     conn: &mut <B::DB as Database>::Connection,
     after: Option<Sql>,
     map: MapErr<'_>,

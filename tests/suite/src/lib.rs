@@ -84,6 +84,7 @@ suite_tests! {
     upsert::upsert_in_a_rolled_back_transaction_stores_nothing if Transactions,
     streaming::stream_reads_every_record_in_order,
     streaming::a_dropped_stream_releases_its_connection,
+    streaming::a_stream_reads_only_when_polled,
     streaming::stream_inside_a_transaction_sees_its_writes if Transactions,
     streaming::stream_refuses_what_it_cannot_do,
     reading::find_within_a_query_and_when,

@@ -69,6 +69,24 @@ pub async fn a_dropped_stream_releases_its_connection(db: &Connection) {
     assert_eq!(User::query().count(db).await.unwrap(), N as u64);
 }
 
+pub async fn a_stream_reads_only_when_polled(db: &Connection) {
+    users(db).await;
+    let before = db.stats();
+    // Built and dropped without a poll: no statement, no connection held.
+    let idle = User::query().stream(db);
+    drop(idle);
+    assert_eq!(db.stats(), before);
+    // Polled once and dropped: one read, and the connection is free again
+    // (the count below would wait for it on a single-connection pool).
+    let mut s = Box::pin(User::query().order_by(User::ID.asc()).stream(db));
+    let first = s.next().await.unwrap().unwrap();
+    assert_eq!(first.name, "u00000");
+    assert_eq!(db.stats().reads, before.reads + 1);
+    drop(s);
+    assert_eq!(User::query().count(db).await.unwrap(), N as u64);
+    assert_eq!(db.stats().reads, before.reads + 2);
+}
+
 pub async fn stream_inside_a_transaction_sees_its_writes(db: &Connection) {
     users(db).await;
     let tx = db.begin().await.unwrap();
