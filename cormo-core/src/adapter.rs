@@ -116,8 +116,8 @@ pub trait Adapter: Send + Sync + 'static {
     /// them: memory stays bounded whatever the row count. The statement is
     /// built before this returns (so `q` need not outlive the call, and a
     /// statement that cannot be built fails here); the connection is taken
-    /// at the first row and held, with the transaction's lock when `tx` is
-    /// set, until the rows end or are dropped. The statement's time limit
+    /// by this call and held, with the transaction's lock when `tx` is set,
+    /// until the rows end or are dropped. The statement's time limit
     /// (`q.timeout`, else the connection's) is the database's to enforce.
     async fn select<'a>(&'a self, tx: Option<&'a TxSlot>, q: &Select<'_>) -> Result<Rows<'a>>;
 

@@ -11,7 +11,7 @@ use mongodb::bson::{doc, Bson, Document};
 use mongodb::Collection;
 
 use crate::convert::{field, to_bson, Named};
-use crate::cursor::{cursor_rows, Owned};
+use crate::cursor::open_rows;
 use crate::{errors, filter};
 
 /// The accumulator of one aggregate.
@@ -190,7 +190,7 @@ fn having(q: &Aggregate<'_>, h: &Having, position: &dyn Fn(&AggExpr) -> usize) -
 }
 
 /// The pipeline's rows.
-pub fn run<'a>(
+pub async fn run<'a>(
     coll: Collection<Document>,
     tx: Option<&'a TxSlot>,
     q: &Aggregate<'_>,
@@ -202,17 +202,12 @@ pub fn run<'a>(
     let map = move |e| errors::timed(errors::map(e, Some(schema)), limit);
     let mut opts = mongodb::options::AggregateOptions::default();
     opts.max_time = limit;
-    Ok(cursor_rows!(
+    Ok(open_rows!(
         tx,
         coll.aggregate(stages).with_options(opts),
         map,
-        |doc| {
-            Owned {
-                doc,
-                schema,
-                columns: None,
-                named: Some(named.clone()),
-            }
-        }
+        schema,
+        None,
+        Some(named)
     ))
 }

@@ -35,7 +35,7 @@ use mongodb::options::{
 use mongodb::{ClientSession, Collection, IndexModel};
 
 use crate::convert::{field, object_id, record_id, to_bson};
-use crate::cursor::{cursor_rows, Owned};
+use crate::cursor::open_rows;
 use crate::writes::Write;
 
 /// Opens a client on `mongodb://host[:port]/database[?options]`. The
@@ -377,18 +377,13 @@ impl Adapter for MongoAdapter {
         let schema = q.schema;
         let columns: Option<std::sync::Arc<[usize]>> = q.columns.map(std::sync::Arc::from);
         let map = move |e| errors::timed(errors::map(e, Some(schema)), limit);
-        Ok(cursor_rows!(
+        Ok(open_rows!(
             tx,
             coll.find(f).with_options(opts),
             map,
-            |doc| {
-                Owned {
-                    doc,
-                    schema,
-                    columns: columns.clone(),
-                    named: None,
-                }
-            }
+            schema,
+            columns,
+            None
         ))
     }
 
@@ -475,7 +470,7 @@ impl Adapter for MongoAdapter {
         q: &cormo_core::stmt::Aggregate<'_>,
     ) -> Result<Rows<'a>> {
         let limit = q.timeout.or(self.statement_timeout);
-        aggregate::run(self.coll(q.schema), tx, q, limit)
+        aggregate::run(self.coll(q.schema), tx, q, limit).await
     }
 
     async fn count(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<u64> {

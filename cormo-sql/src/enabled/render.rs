@@ -9,7 +9,8 @@ use crate::enabled::dialect::{escape_like, Dialect, LIKE_ESCAPE};
 const GROUP: usize = 32;
 
 /// Longest `IN` list written inline exactly as given on SQLite and MySQL;
-/// longer ones are padded to a bucket size (see [`inline_len`]).
+/// longer ones are padded to a bucket size (see [`inline_len`]) when the
+/// statement is kept compiled.
 const INLINE_LIST: usize = 64;
 
 /// Placeholders kept free, after every inline list, for the parameters a
@@ -329,14 +330,21 @@ impl Sql {
     /// on 20 000 ids); beyond that, the list is one JSON parameter.
     fn in_list(&mut self, column: &str, values: &[Value]) {
         self.ident(column);
-        let inline = inline_len(values.len());
+        // A statement the driver does not keep compiled gains nothing from
+        // a bucketed shape: its list is written exactly as given.
+        let uncached = inline_len(values.len()) > CACHED_LIST && !self.dialect.caches_long_lists();
+        let inline = if uncached {
+            values.len()
+        } else {
+            inline_len(values.len())
+        };
         let room = self.dialect.max_params().saturating_sub(RESERVED_PARAMS);
         match self.dialect {
             Dialect::Postgres => {
                 self.push(" = ANY(").list_param(values.to_vec()).push(")");
             }
             _ if self.params.len() + inline <= room => {
-                if inline > CACHED_LIST && !self.dialect.caches_long_lists() {
+                if uncached {
                     self.cached = false;
                 }
                 self.text.reserve(inline * 3 + 6);
@@ -702,8 +710,22 @@ mod tests {
         };
         let q = Select::filter(&SCHEMA, &cond);
         let sqlite = select(Dialect::Sqlite, &q).unwrap();
-        assert_eq!(sqlite.params.len(), 24_576);
+        assert_eq!(
+            sqlite.params.len(),
+            20_000,
+            "a statement SQLite does not keep compiled is not padded"
+        );
         assert!(!sqlite.cached, "SQLite does not keep it compiled");
+        // Up to the cached size a list is padded, and kept compiled.
+        let ids: Vec<Value> = (0..1_000).map(Value::Int).collect();
+        let cond = Cond::In {
+            column: "name",
+            values: ids,
+        };
+        let q = Select::filter(&SCHEMA, &cond);
+        let sqlite = select(Dialect::Sqlite, &q).unwrap();
+        assert_eq!(sqlite.params.len(), 1_024);
+        assert!(sqlite.cached);
     }
 
     #[test]
