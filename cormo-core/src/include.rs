@@ -22,6 +22,7 @@ use crate::assoc::{List, Many, One};
 use crate::cond::{Cond, Order};
 use crate::error::{Error, Result};
 use crate::id::RecordId;
+use crate::id_index::IdIndex;
 use crate::model::Model;
 use crate::partial::Partial;
 use crate::query::Query;
@@ -512,13 +513,7 @@ fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
                     .put(idx, n, one(by_parent.get(&id).cloned()))?;
             }
         }
-        _ => {
-            let mut groups: HashMap<RecordId, Vec<X>> = sized(distinct);
-            for (link, x) in rows {
-                groups.entry(link).or_default().push(x);
-            }
-            give_lists(records, idx, n, groups, distinct)?;
-        }
+        _ => give_lists(records, idx, n, rows)?,
     }
     Ok(())
 }
@@ -546,32 +541,44 @@ fn put_many<P: Model, C: Send + Sync + 'static>(
     )
 }
 
-/// Gives each stored record its group (empty when it has none). Records
-/// from a query are distinct and take their group as their own; when a
-/// slice holds one record twice (`distinct` ids fewer than stored
-/// records), the copies share it.
+/// Gives each stored record its group of rows (empty when it has none),
+/// in the rows' order. Each distinct parent id gets a group number once
+/// ([`IdIndex`]); a row then goes straight to its group's list, and each
+/// record takes its list by number, with no map of lists to hash into and
+/// empty again. Records from a query are distinct and take their list as
+/// their own; when a slice holds one record twice, the copies share it.
 fn give_lists<P: Model, C: Send + Sync + 'static>(
     records: &mut [P],
     idx: usize,
     n: usize,
-    mut groups: HashMap<RecordId, Vec<C>>,
-    distinct: usize,
+    rows: impl Iterator<Item = (RecordId, C)>,
 ) -> Result<()> {
-    let stored = records.iter().filter(|r| stored_id(*r).is_some()).count();
-    if stored == distinct {
-        for r in records.iter_mut() {
-            let Some(id) = stored_id(r) else { continue };
-            let list = groups.remove(&id).unwrap_or_default();
-            put_many::<P, C>(r, idx, n, List::Own(list))?;
+    let ids: Vec<Option<RecordId>> = records.iter().map(stored_id).collect();
+    let (group_of, record_group) = IdIndex::number(&ids);
+    let mut groups: Vec<Vec<C>> = std::iter::repeat_with(Vec::new)
+        .take(group_of.len())
+        .collect();
+    for (link, x) in rows {
+        if let Some(list) = group_of.get(link).and_then(|g| groups.get_mut(g)) {
+            list.push(x);
+        }
+    }
+    let stored = record_group.iter().flatten().count();
+    if stored == group_of.len() {
+        for (r, g) in records.iter_mut().zip(record_group) {
+            let Some(list) = g.and_then(|g| groups.get_mut(g)) else {
+                continue;
+            };
+            put_many::<P, C>(r, idx, n, List::Own(std::mem::take(list)))?;
         }
         return Ok(());
     }
-    let mut shared: HashMap<RecordId, Arc<Vec<C>>> =
-        groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-    for r in records.iter_mut() {
-        let Some(id) = stored_id(r) else { continue };
-        let list = shared.entry(id).or_default().clone();
-        put_many::<P, C>(r, idx, n, List::Shared(list))?;
+    let shared: Vec<Arc<Vec<C>>> = groups.into_iter().map(Arc::new).collect();
+    for (r, g) in records.iter_mut().zip(record_group) {
+        let Some(list) = g.and_then(|g| shared.get(g)) else {
+            continue;
+        };
+        put_many::<P, C>(r, idx, n, List::Shared(list.clone()))?;
     }
     Ok(())
 }

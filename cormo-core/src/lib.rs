@@ -20,6 +20,7 @@ pub mod fold;
 mod group;
 mod group_json;
 mod id;
+mod id_index;
 mod include;
 mod increment;
 pub mod integrity;

@@ -153,6 +153,28 @@ impl Backend for PgBackend {
         })
     }
 
+    fn read_string(row: &PgRow, idx: usize) -> Result<Option<String>> {
+        use sqlx::{Decode, ValueRef};
+        let raw = row.try_get_raw(idx).map_err(decode_err)?;
+        if raw.is_null() {
+            return Ok(None);
+        }
+        // The text types by OID (NAME 19, TEXT 25, UNKNOWN 705, BPCHAR
+        // 1042, VARCHAR 1043): one integer match, where the driver's check
+        // builds six type descriptions and compares each. Anything else
+        // (citext, a domain, a wrong type) takes the driver's checked path,
+        // which knows those and words the mismatch.
+        match raw.type_info().oid().map(|o| o.0) {
+            Some(19 | 25 | 705 | 1042 | 1043) => <String as Decode<Postgres>>::decode(raw)
+                .map(Some)
+                .map_err(|e| Error::Driver {
+                    message: format!("cannot decode a column: {e}"),
+                    source: Some(e),
+                }),
+            _ => row.try_get(idx).map_err(decode_err),
+        }
+    }
+
     fn read_datetime(row: &PgRow, idx: usize) -> Result<Option<DateTime<Utc>>> {
         row.try_get(idx).map_err(decode_err)
     }

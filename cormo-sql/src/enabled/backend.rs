@@ -44,6 +44,12 @@ pub trait Backend: Send + Sync + Sized + 'static {
         Self::DB::i64_at(row, idx)
     }
 
+    /// Column `idx` as text. PostgreSQL overrides it: the driver's own
+    /// type check builds and compares six type descriptions per value.
+    fn read_string(row: &<Self::DB as Database>::Row, idx: usize) -> Result<Option<String>> {
+        Self::DB::string_at(row, idx)
+    }
+
     /// Column `idx` as a date, stored the dialect's way.
     fn read_datetime(
         row: &<Self::DB as Database>::Row,

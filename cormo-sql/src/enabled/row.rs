@@ -138,7 +138,7 @@ impl<B: Backend, R: Borrow<<B::DB as Database>::Row>> RowReader for Reader<B, R>
         B::DB::f64_at(self.0.borrow(), idx)
     }
     fn get_string(&mut self, idx: usize) -> Result<Option<String>> {
-        B::DB::string_at(self.0.borrow(), idx)
+        B::read_string(self.0.borrow(), idx)
     }
     fn get_bytes(&mut self, idx: usize) -> Result<Option<Vec<u8>>> {
         B::DB::bytes_at(self.0.borrow(), idx)
