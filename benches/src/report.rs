@@ -177,7 +177,11 @@ impl Report {
              local servers; MongoDB is SecantusDB (a Python server, so its numbers say \
              little about cormo). On a 2-core machine with the servers on it, ratios \
              move by about ±0.1 between runs; read single misses of that size as \
-             noise and look for ones that repeat.\n",
+             noise and look for ones that repeat. SQLite moves more: sqlx runs each \
+             SQLite connection on a thread of its own and hands every row across, and \
+             where those threads land moves every SQLite arm's times at 100 to 10 000 \
+             rows by up to 2× between runs (raw sqlx through its Pool as much as cormo); \
+             compare SQLite ratios across runs before reading one as a miss.\n",
             today(),
             machine(),
             self.pinned,
