@@ -226,8 +226,12 @@ impl<P: Model, C: Model, T: Partial<Model = C>> Load<P> for SelectedLevel<P, C, 
                     .collect::<Result<Vec<_>>>()?;
                 rows.append(&mut part);
             }
-            let rows = rows.into_iter();
-            distribute::<P, C, T>(a, self.rel.idx, records, rows, own_key.as_ref(), ids_len)
+            let linked = Linked {
+                rows,
+                link: |r: &(RecordId, T)| Some(r.0),
+                take: |r: (RecordId, T)| r.1,
+            };
+            distribute::<P, C, _, T>(a, self.rel.idx, records, linked, own_key.as_ref(), ids_len)
         })
     }
 
@@ -463,20 +467,30 @@ async fn load_level<P: Model, C: Model>(
         Some(_) => KeyOf::Id,
         None => KeyOf::Column(column_pos::<C>(a.foreign_key)?),
     };
-    // Linked as they are handed out: no second vector of the rows.
-    let rows = rows.into_iter().filter_map(|c| Some((link.get(&c)?, c)));
-    distribute::<P, C, C>(a, level.rel.idx, records, rows, own_key.as_ref(), distinct)
+    let linked = Linked {
+        rows,
+        link: |c: &C| link.get(c),
+        take: |c: C| c,
+    };
+    distribute::<P, C, C, C>(
+        a,
+        level.rel.idx,
+        records,
+        linked,
+        own_key.as_ref(),
+        distinct,
+    )
 }
 
 /// Puts a level's rows, each with its link, into the records' caches:
 /// grouped per record for has_many, one per record for has_one (two is
 /// an [`Error::Integrity`]), by the record's key for belongs_to (`None`
 /// for a null or dangling key).
-fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
+fn distribute<P: Model, C: Model, R, X: Send + Sync + 'static>(
     a: &'static crate::schema::AssocDef,
     idx: usize,
     records: &mut [P],
-    rows: impl Iterator<Item = (RecordId, X)>,
+    linked: Linked<R, impl Fn(&R) -> Option<RecordId>, impl Fn(R) -> X>,
     own_key: Option<&KeyOf>,
     distinct: usize,
 ) -> Result<()> {
@@ -490,6 +504,14 @@ fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
     fn sized<V>(distinct: usize) -> HashMap<RecordId, V> {
         HashMap::with_capacity_and_hasher(distinct, Default::default())
     }
+    if !matches!(
+        (a.kind, own_key),
+        (AssocKind::BelongsTo, Some(_)) | (AssocKind::HasOne, _)
+    ) {
+        return give_lists(records, idx, n, linked);
+    }
+    let Linked { rows, link, take } = linked;
+    let rows = rows.into_iter().filter_map(|r| Some((link(&r)?, take(r))));
     match (a.kind, own_key) {
         (AssocKind::BelongsTo, Some(key)) => {
             let mut by_id: HashMap<RecordId, Arc<X>> = sized(distinct);
@@ -513,9 +535,18 @@ fn distribute<P: Model, C: Model, X: Send + Sync + 'static>(
                     .put(idx, n, one(by_parent.get(&id).cloned()))?;
             }
         }
-        _ => give_lists(records, idx, n, rows)?,
+        _ => {}
     }
     Ok(())
+}
+
+/// A level's rows with how to find each one's link to its record and how
+/// to take what the record keeps (the row itself, or a partial row without
+/// its link).
+struct Linked<R, L, T> {
+    rows: Vec<R>,
+    link: L,
+    take: T,
 }
 
 /// Puts a has_many's loaded records in the cache, in one allocation,
@@ -543,24 +574,34 @@ fn put_many<P: Model, C: Send + Sync + 'static>(
 
 /// Gives each stored record its group of rows (empty when it has none),
 /// in the rows' order. Each distinct parent id gets a group number once
-/// ([`IdIndex`]); a row then goes straight to its group's list, and each
-/// record takes its list by number, with no map of lists to hash into and
-/// empty again. Records from a query are distinct and take their list as
-/// their own; when a slice holds one record twice, the copies share it.
-fn give_lists<P: Model, C: Send + Sync + 'static>(
+/// ([`IdIndex`]) and each row its group's number; the groups are counted
+/// first, so every list is allocated once at its size (no regrowth, however
+/// many children a record has), and each record takes its list by number.
+/// Records from a query are distinct and take their list as their own;
+/// when a slice holds one record twice, the copies share it.
+fn give_lists<P: Model, R, C: Send + Sync + 'static>(
     records: &mut [P],
     idx: usize,
     n: usize,
-    rows: impl Iterator<Item = (RecordId, C)>,
+    linked: Linked<R, impl Fn(&R) -> Option<RecordId>, impl Fn(R) -> C>,
 ) -> Result<()> {
+    let Linked { rows, link, take } = linked;
     let ids: Vec<Option<RecordId>> = records.iter().map(stored_id).collect();
     let (group_of, record_group) = IdIndex::number(&ids);
-    let mut groups: Vec<Vec<C>> = std::iter::repeat_with(Vec::new)
-        .take(group_of.len())
+    let row_group: Vec<Option<usize>> = rows
+        .iter()
+        .map(|r| link(r).and_then(|l| group_of.get(l)))
         .collect();
-    for (link, x) in rows {
-        if let Some(list) = group_of.get(link).and_then(|g| groups.get_mut(g)) {
-            list.push(x);
+    let mut sizes = vec![0usize; group_of.len()];
+    for &g in row_group.iter().flatten() {
+        if let Some(size) = sizes.get_mut(g) {
+            *size += 1;
+        }
+    }
+    let mut groups: Vec<Vec<C>> = sizes.into_iter().map(Vec::with_capacity).collect();
+    for (r, g) in rows.into_iter().zip(row_group) {
+        if let Some(list) = g.and_then(|g| groups.get_mut(g)) {
+            list.push(take(r));
         }
     }
     let stored = record_group.iter().flatten().count();
