@@ -504,18 +504,10 @@ fn distribute<P: Model, C: Model, R, X: Send + Sync + 'static>(
     fn sized<V>(distinct: usize) -> HashMap<RecordId, V> {
         HashMap::with_capacity_and_hasher(distinct, Default::default())
     }
-    if !matches!(
-        (a.kind, own_key),
-        (AssocKind::BelongsTo, Some(_)) | (AssocKind::HasOne, _)
-    ) {
-        return give_lists(records, idx, n, linked);
-    }
-    let Linked { rows, link, take } = linked;
-    let rows = rows.into_iter().filter_map(|r| Some((link(&r)?, take(r))));
     match (a.kind, own_key) {
         (AssocKind::BelongsTo, Some(key)) => {
             let mut by_id: HashMap<RecordId, Arc<X>> = sized(distinct);
-            by_id.extend(rows.map(|(id, x)| (id, Arc::new(x))));
+            by_id.extend(linked.pairs().map(|(id, x)| (id, Arc::new(x))));
             for r in records.iter_mut() {
                 let target = key.get(r).and_then(|k| by_id.get(&k).cloned());
                 r.cormo_id_mut().cache.put(idx, n, one(target))?;
@@ -523,7 +515,7 @@ fn distribute<P: Model, C: Model, R, X: Send + Sync + 'static>(
         }
         (AssocKind::HasOne, _) => {
             let mut by_parent: HashMap<RecordId, Arc<X>> = sized(distinct);
-            for (link, x) in rows {
+            for (link, x) in linked.pairs() {
                 if by_parent.insert(link, Arc::new(x)).is_some() {
                     return Err(more_than_one::<P, C>(a, link));
                 }
@@ -535,7 +527,7 @@ fn distribute<P: Model, C: Model, R, X: Send + Sync + 'static>(
                     .put(idx, n, one(by_parent.get(&id).cloned()))?;
             }
         }
-        _ => {}
+        _ => give_lists(records, idx, n, linked)?,
     }
     Ok(())
 }
@@ -547,6 +539,15 @@ struct Linked<R, L, T> {
     rows: Vec<R>,
     link: L,
     take: T,
+}
+
+impl<R, X, L: Fn(&R) -> Option<RecordId>, T: Fn(R) -> X> Linked<R, L, T> {
+    /// Each row that has a link, with it, in the rows' order.
+    fn pairs(self) -> impl Iterator<Item = (RecordId, X)> {
+        let Linked { rows, link, take } = self;
+        rows.into_iter()
+            .filter_map(move |r| Some((link(&r)?, take(r))))
+    }
 }
 
 /// Puts a has_many's loaded records in the cache, in one allocation,

@@ -14,7 +14,7 @@ use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::pool::{ConnPool, Settings};
 use crate::enabled::render::Sql;
-use crate::enabled::row::{bound, decode_err, Own};
+use crate::enabled::row::{bound, decode_err, value_err, Own};
 use crate::enabled::timeout::{Around, Limit};
 
 /// The PostgreSQL backend.
@@ -147,10 +147,7 @@ impl Backend for PgBackend {
                 })
             }
         };
-        int.map(Some).map_err(|e| Error::Driver {
-            message: format!("cannot decode a column: {e}"),
-            source: Some(e),
-        })
+        int.map(Some).map_err(value_err)
     }
 
     fn read_string(row: &PgRow, idx: usize) -> Result<Option<String>> {
@@ -167,10 +164,7 @@ impl Backend for PgBackend {
         match raw.type_info().oid().map(|o| o.0) {
             Some(19 | 25 | 705 | 1042 | 1043) => <String as Decode<Postgres>>::decode(raw)
                 .map(Some)
-                .map_err(|e| Error::Driver {
-                    message: format!("cannot decode a column: {e}"),
-                    source: Some(e),
-                }),
+                .map_err(value_err),
             _ => row.try_get(idx).map_err(decode_err),
         }
     }
