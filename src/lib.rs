@@ -50,12 +50,12 @@
 //! - The child declares its foreign-key field (`user_id: Option<RecordId>`,
 //!   or `RecordId` when required).
 
-pub use cormo_core::stmt::{self, GroupOrder, Having};
+pub use cormo_core::stmt::{self, Expr, GroupOrder, Having};
 pub use cormo_core::{avg, count, max, min, sum};
 pub use cormo_core::{max_date, min_date};
 pub use cormo_core::{raw_command, raw_sql, RawQuery, MAX_PATTERN_BYTES, MAX_PATTERN_SIZE};
 pub use cormo_core::{
-    Adapter, Assign, AssocDef, AssocKind, Capabilities, Col, ColumnDef, ColumnType, Cond,
+    Adapter, Assign, AssocDef, AssocKind, Capabilities, CmpOp, Col, ColumnDef, ColumnType, Cond,
     ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, Include, IndexDef,
     Integrity, IsolationLevel, Level, Loaded, Model, ModelSchema, Order, Partial, Query, RecordId,
     Rel, Result, Selected, SelectedLevel, Stats, Transaction, UpsertOptions, Value, MAX_CHOSEN_ID,
@@ -63,7 +63,7 @@ pub use cormo_core::{
     MAX_STRING_CHARS,
 };
 pub use cormo_core::{
-    Agg, AggItem, Aggregated, Aggregates, Count, GroupKey, Grouped, Ordered, Summable,
+    Agg, AggItem, Aggregated, Aggregates, ComparesWith, Count, GroupKey, Grouped, Ordered, Summable,
 };
 pub use cormo_derive::{Model, Partial};
 

@@ -3,6 +3,7 @@
 use std::marker::PhantomData;
 use std::ops;
 
+use crate::stmt::Expr;
 use crate::value::{FieldType, IntoField, NumericField, Value};
 
 /// Comparison operators.
@@ -75,15 +76,17 @@ pub enum Cond {
         /// The literal text to find; adapters escape wildcards.
         text: String,
     },
-    /// `column op other`: two columns of one row compared (CORMO's `$ceq`,
-    /// `$cgt`, …). A NULL on either side matches no comparison.
-    ColCmp {
-        /// The column.
-        column: &'static str,
+    /// `lhs op rhs`: two expressions over one row compared; the typed API
+    /// and CORMO's `$ceq`, `$cgt`, … compare two columns. A NULL on either
+    /// side matches no comparison. (A column against a value is
+    /// [`Cond::Cmp`]; see [`Expr`] for the shapes allowed.)
+    Compare {
+        /// The left side.
+        lhs: Expr,
         /// The comparison.
         op: CmpOp,
-        /// The other column.
-        other: &'static str,
+        /// The right side.
+        rhs: Expr,
     },
     /// The column's text matches a regular expression (the syntax every
     /// backend shares: what Rust's `regex` crate accepts, without
@@ -164,7 +167,6 @@ impl Cond {
             | Cond::In { column, .. }
             | Cond::IsNull { column }
             | Cond::Like { column, .. }
-            | Cond::ColCmp { column, .. }
             | Cond::Regex { column, .. } => Some(column),
             _ => None,
         }
@@ -328,10 +330,10 @@ impl<M, T: FieldType> Col<M, T> {
     }
 
     fn col_cmp<U: FieldType<Inner = T::Inner>>(self, op: CmpOp, other: Col<M, U>) -> Cond {
-        Cond::ColCmp {
-            column: self.name,
+        Cond::Compare {
+            lhs: Expr::Column(self.name),
             op,
-            other: other.name,
+            rhs: Expr::Column(other.name),
         }
     }
     /// `= other`, another column of the same row (CORMO's `$ceq`); NULL

@@ -68,10 +68,10 @@ impl Cond {
                 kind: *kind,
                 text: text.clone(),
             },
-            Cond::ColCmp { column, op, other } => Cond::ColCmp {
-                column,
+            Cond::Compare { lhs, op, rhs } => Cond::Compare {
+                lhs: lhs.clone(),
                 op: *op,
-                other,
+                rhs: rhs.clone(),
             },
             Cond::Regex {
                 column,
@@ -202,17 +202,17 @@ impl PartialEq for Cond {
                     },
                 ) if c1 == c2 && k1 == k2 && t1 == t2 => {}
                 (
-                    Cond::ColCmp {
-                        column: c1,
+                    Cond::Compare {
+                        lhs: l1,
                         op: o1,
-                        other: x1,
+                        rhs: r1,
                     },
-                    Cond::ColCmp {
-                        column: c2,
+                    Cond::Compare {
+                        lhs: l2,
                         op: o2,
-                        other: x2,
+                        rhs: r2,
                     },
-                ) if c1 == c2 && o1 == o2 && x1 == x2 => {}
+                ) if l1 == l2 && o1 == o2 && r1 == r2 => {}
                 (
                     Cond::Regex {
                         column: c1,
@@ -252,7 +252,7 @@ fn debug(c: &Cond, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
         Cond::In { column, values } => write!(f, "In({column}, {} values)", values.len()),
         Cond::IsNull { column } => write!(f, "IsNull({column})"),
         Cond::Like { column, kind, text } => write!(f, "Like({column} {kind:?} {text:?})"),
-        Cond::ColCmp { column, op, other } => write!(f, "ColCmp({column} {op:?} {other})"),
+        Cond::Compare { lhs, op, rhs } => write!(f, "Compare({lhs} {op:?} {rhs})"),
         Cond::Regex {
             column,
             pattern,

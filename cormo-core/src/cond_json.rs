@@ -11,6 +11,7 @@ use crate::cond::{CmpOp, Cond, LikeKind};
 use crate::error::{clip, Error, Result};
 use crate::id::RecordId;
 use crate::schema::{ColumnType, ModelSchema};
+use crate::stmt::Expr;
 use crate::value::Value;
 
 /// Deepest nesting accepted, so hostile input cannot exhaust the stack.
@@ -225,7 +226,11 @@ fn col_cmp(
         ));
     };
     let (other, _) = self::column(schema, other)?;
-    Ok(Cond::ColCmp { column, op, other })
+    Ok(Cond::Compare {
+        lhs: Expr::Column(column),
+        op,
+        rhs: Expr::Column(other),
+    })
 }
 
 fn regex(column: &'static str, ty: ColumnType, arg: &Json, options: Option<&str>) -> Result<Cond> {

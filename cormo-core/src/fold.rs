@@ -126,7 +126,7 @@ fn fold_cond(schema: &ModelSchema, c: &mut Cond) {
         Cond::True
         | Cond::False
         | Cond::IsNull { .. }
-        | Cond::ColCmp { .. }
+        | Cond::Compare { .. }
         | Cond::Regex { .. } => {}
     }
 }

@@ -22,7 +22,7 @@ use crate::connection::Executor;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::query::Query;
-use crate::stmt::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
+use crate::stmt::{AggExpr, AggFunc, Aggregate, Expr, GroupOrder, Having};
 use crate::value::{FieldType, IntoField, NumericField, RowReader};
 
 /// An aggregate over model `M` whose value decodes as `T` (see [`count`],
@@ -91,6 +91,49 @@ impl Count {
     pub fn lte(self, n: i64) -> Having {
         self.agg::<()>().lte(n)
     }
+    /// `count = other`, an integer aggregate of the same group (a NULL
+    /// `other` does not match).
+    pub fn eq_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        i64: ComparesWith<U::Inner>,
+    {
+        self.agg::<M>().eq_agg(other)
+    }
+    /// `count <> other`
+    pub fn ne_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        i64: ComparesWith<U::Inner>,
+    {
+        self.agg::<M>().ne_agg(other)
+    }
+    /// `count > other`: `count().gt_agg(sum(Post::VOTES))`
+    pub fn gt_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        i64: ComparesWith<U::Inner>,
+    {
+        self.agg::<M>().gt_agg(other)
+    }
+    /// `count >= other`
+    pub fn gte_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        i64: ComparesWith<U::Inner>,
+    {
+        self.agg::<M>().gte_agg(other)
+    }
+    /// `count < other`
+    pub fn lt_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        i64: ComparesWith<U::Inner>,
+    {
+        self.agg::<M>().lt_agg(other)
+    }
+    /// `count <= other`
+    pub fn lte_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        i64: ComparesWith<U::Inner>,
+    {
+        self.agg::<M>().lte_agg(other)
+    }
     /// Groups with the fewest records first.
     pub fn asc(self) -> GroupOrder {
         self.agg::<()>().asc()
@@ -98,6 +141,12 @@ impl Count {
     /// Groups with the most records first.
     pub fn desc(self) -> GroupOrder {
         self.agg::<()>().desc()
+    }
+}
+
+impl From<Count> for Expr {
+    fn from(c: Count) -> Self {
+        Expr::Agg(c.agg::<()>().expr)
     }
 }
 
@@ -156,6 +205,14 @@ impl Summable for Option<f64> {
     type Sum = f64;
 }
 
+/// Value types an aggregate of type `Self` compares with in `having`:
+/// numbers with numbers (a count with a sum, an integer with a mean),
+/// text with text, dates with dates.
+pub trait ComparesWith<U> {}
+impl<A: NumericField, B: NumericField> ComparesWith<B> for A {}
+impl ComparesWith<String> for String {}
+impl ComparesWith<DateTime<Utc>> for DateTime<Utc> {}
+
 /// Fields with an order, the ones [`min`] and [`max`] take.
 pub trait Ordered: FieldType {}
 impl Ordered for String {}
@@ -171,10 +228,10 @@ impl Ordered for Option<DateTime<Utc>> {}
 
 impl<M, T: FieldType> Agg<M, T> {
     fn cmp(self, op: CmpOp, v: impl IntoField<T::Inner>) -> Having {
-        Having::Agg {
-            expr: self.expr,
+        Having::Compare {
+            lhs: Expr::Agg(self.expr),
             op,
-            value: v.into_value(),
+            rhs: Expr::Value(v.into_value()),
         }
     }
     /// `aggregate = v`
@@ -201,6 +258,59 @@ impl<M, T: FieldType> Agg<M, T> {
     pub fn lte(self, v: impl IntoField<T::Inner>) -> Having {
         self.cmp(CmpOp::Lte, v)
     }
+    fn cmp_agg<U: FieldType>(self, op: CmpOp, other: Agg<M, U>) -> Having
+    where
+        T::Inner: ComparesWith<U::Inner>,
+    {
+        Having::Compare {
+            lhs: Expr::Agg(self.expr),
+            op,
+            rhs: Expr::Agg(other.expr),
+        }
+    }
+    /// `aggregate = other`, another aggregate of the same group (a NULL on
+    /// either side does not match).
+    pub fn eq_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        T::Inner: ComparesWith<U::Inner>,
+    {
+        self.cmp_agg(CmpOp::Eq, other)
+    }
+    /// `aggregate <> other`
+    pub fn ne_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        T::Inner: ComparesWith<U::Inner>,
+    {
+        self.cmp_agg(CmpOp::Ne, other)
+    }
+    /// `aggregate > other`: `max(Post::VOTES).gt_agg(min(Post::VOTES))`
+    pub fn gt_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        T::Inner: ComparesWith<U::Inner>,
+    {
+        self.cmp_agg(CmpOp::Gt, other)
+    }
+    /// `aggregate >= other`
+    pub fn gte_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        T::Inner: ComparesWith<U::Inner>,
+    {
+        self.cmp_agg(CmpOp::Gte, other)
+    }
+    /// `aggregate < other`
+    pub fn lt_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        T::Inner: ComparesWith<U::Inner>,
+    {
+        self.cmp_agg(CmpOp::Lt, other)
+    }
+    /// `aggregate <= other`
+    pub fn lte_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    where
+        T::Inner: ComparesWith<U::Inner>,
+    {
+        self.cmp_agg(CmpOp::Lte, other)
+    }
     /// Groups in ascending order of the aggregate (NULL first).
     pub fn asc(self) -> GroupOrder {
         GroupOrder::Agg {
@@ -214,6 +324,12 @@ impl<M, T: FieldType> Agg<M, T> {
             expr: self.expr,
             dir: Dir::Desc,
         }
+    }
+}
+
+impl<M, T> From<Agg<M, T>> for Expr {
+    fn from(a: Agg<M, T>) -> Self {
+        Expr::Agg(a.expr)
     }
 }
 

@@ -22,7 +22,7 @@ use crate::integrity::{self, IntegrityRule};
 use crate::rows::RowSink;
 use crate::schema::ModelSchema;
 use crate::stats::Op;
-use crate::stmt::{Delete, Insert, Rows, Update, UpdateRow};
+use crate::stmt::{Assignment, Delete, Insert, Rows, Update, UpdateRow};
 use crate::transaction::{Transaction, TxRef};
 use crate::validate;
 use crate::value::Value;
@@ -330,10 +330,11 @@ impl<'a> Session<'a> {
             && integrity::child_rules(&rules, q.schema)
                 .any(|r| assigns.iter().any(|a| a.column() == r.column));
         let guards = increment::guards(q.schema, q.cond, assigns)?;
+        let lowered: Vec<Assignment> = assigns.iter().map(Assignment::from).collect();
         let stmt = Update {
             schema: q.schema,
             filter: q.cond,
-            assignments: assigns,
+            assignments: &lowered,
             timeout: q.timeout,
         };
         if !touches_fk && guards.is_empty() {

@@ -120,7 +120,7 @@ pub(crate) fn column_type(schema: &ModelSchema, column: &str) -> Result<ColumnTy
 
 /// Whether two columns' values compare: the same kind of value, and one
 /// every backend orders (not JSON or binary data).
-fn comparable_columns(a: ColumnType, b: ColumnType) -> bool {
+pub(crate) fn comparable_columns(a: ColumnType, b: ColumnType) -> bool {
     use ColumnType as T;
     let kind = |t: ColumnType| match t {
         T::Integer | T::BigInteger | T::Number => Some(0),
@@ -186,19 +186,8 @@ pub(crate) fn cond(schema: &ModelSchema, cond: &Cond) -> Result<()> {
             let ty = column_type(schema, column)?;
             text(column, ty, t, Use::Compare)
         }
-        Cond::ColCmp { column, other, .. } => {
-            let a = column_type(schema, column)?;
-            let b = column_type(schema, other)?;
-            if comparable_columns(a, b) {
-                Ok(())
-            } else {
-                Err(Error::validation(
-                    *column,
-                    format!(
-                        "is a {a:?} column; it cannot be compared with {other}, a {b:?} column"
-                    ),
-                ))
-            }
+        Cond::Compare { lhs, rhs, .. } => {
+            crate::expr_check::compare(&crate::expr_check::Scope::Row(schema), lhs, rhs)
         }
         Cond::Regex {
             column, pattern, ..

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cormo_core::stmt::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
-use cormo_core::{CmpOp, Dir, Result, Rows, TxSlot};
+use cormo_core::{Dir, Result, Rows, TxSlot};
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::Collection;
 
-use crate::convert::{field, to_bson, Named};
+use crate::convert::{field, Named};
 use crate::cursor::open_rows;
 use crate::{errors, filter};
 
@@ -156,19 +156,11 @@ pub fn pipeline(q: &Aggregate<'_>) -> Result<(Vec<Document>, Vec<Named>)> {
 fn having(q: &Aggregate<'_>, h: &Having, position: &dyn Fn(&AggExpr) -> usize) -> Result<Document> {
     Ok(match h {
         Having::True => Document::new(),
-        Having::Agg { expr, op, value } => {
-            let f = format!("_id.a{}", position(expr));
-            let v = to_bson(value)?;
-            match op {
-                CmpOp::Eq => doc! { f: { "$eq": v } },
-                CmpOp::Ne => {
-                    doc! { "$and": [ { &f: { "$ne": v } }, { &f: { "$ne": Bson::Null } } ] }
-                }
-                CmpOp::Gt => doc! { f: { "$gt": v } },
-                CmpOp::Gte => doc! { f: { "$gte": v } },
-                CmpOp::Lt => doc! { f: { "$lt": v } },
-                CmpOp::Lte => doc! { f: { "$lte": v } },
-            }
+        Having::Compare { lhs, op, rhs } => {
+            // Grouped columns are under their own names by now, aggregates
+            // under `_id` (see `pipeline`).
+            let path = |e: &AggExpr| Some(format!("_id.a{}", position(e)));
+            crate::expr::compare(lhs, *op, rhs, &path)?
         }
         Having::Group(c) => filter::filter(q.schema, c)?,
         Having::And(list) if list.is_empty() => Document::new(),

@@ -60,27 +60,17 @@ pub fn filter(schema: &'static ModelSchema, cond: &Cond) -> Result<Document> {
             };
             doc! { field(column): { "$regex": pattern, "$options": "i" } }
         }
-        Cond::ColCmp { column, op, other } => {
-            check(schema, column)?;
-            check(schema, other)?;
-            let a = format!("${}", field(column));
-            let b = format!("${}", field(other));
-            let op = match op {
-                CmpOp::Eq => "$eq",
-                CmpOp::Ne => "$ne",
-                CmpOp::Gt => "$gt",
-                CmpOp::Gte => "$gte",
-                CmpOp::Lt => "$lt",
-                CmpOp::Lte => "$lte",
-            };
-            // In `$expr` a missing field sorts below null and null below
-            // every value, so `$gt: [x, null]` is "x has a value": as in
-            // SQL, a NULL on either side matches no comparison.
-            doc! { "$expr": { "$and": [
-                { "$gt": [&a, Bson::Null] },
-                { "$gt": [&b, Bson::Null] },
-                { op: [a, b] },
-            ] } }
+        Cond::Compare { lhs, op, rhs } => {
+            let mut unknown = Ok(());
+            for e in [lhs, rhs] {
+                e.for_each_column(&mut |c| {
+                    if unknown.is_ok() {
+                        unknown = check(schema, c);
+                    }
+                });
+            }
+            unknown?;
+            crate::expr::compare(lhs, *op, rhs, &|_| None)?
         }
         Cond::Regex {
             column,

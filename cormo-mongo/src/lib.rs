@@ -10,6 +10,7 @@ mod aggregate;
 mod convert;
 mod cursor;
 mod errors;
+mod expr;
 mod filter;
 #[cfg(test)]
 mod fuzz_tests;
@@ -24,8 +25,9 @@ use std::any::Any;
 
 use async_trait::async_trait;
 use cormo_core::integrity::{self, IntegrityRule};
+use cormo_core::stmt::Expr;
 use cormo_core::{
-    Adapter, Assign, Capabilities, ConnectOptions, Connection, Error, IsolationLevel, ModelSchema,
+    Adapter, Capabilities, ConnectOptions, Connection, Error, IsolationLevel, ModelSchema,
     RecordId, Result, Rows, Select, TxSlot, Value,
 };
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
@@ -490,17 +492,24 @@ impl Adapter for MongoAdapter {
         let mut inc = Document::new();
         let mut sets = Vec::new();
         for a in q.assignments {
-            let column = a.column();
-            let Some(def) = q.schema.column(column) else {
+            let Some(def) = q.schema.column(a.column) else {
                 return Err(Error::UnknownColumn {
                     model: q.schema.name,
-                    column: column.to_owned(),
+                    column: a.column.to_owned(),
                 });
             };
-            match a {
-                Assign::Set { value, .. } => sets.push((def.name, nullable_bson(value))),
-                Assign::Inc { by, .. } => {
-                    inc.insert(column, to_bson(by)?);
+            match (&a.value, a.value.increment_of(a.column)) {
+                (_, Some(by)) => {
+                    inc.insert(a.column, to_bson(by)?);
+                }
+                (Expr::Value(v), None) => sets.push((def.name, nullable_bson(v))),
+                // Core lowers every `Assign` to one of the two above.
+                _ => {
+                    return Err(Error::Unsupported {
+                        backend: "mongodb",
+                        feature:
+                            "an assignment other than a value or an increment of the column itself",
+                    })
                 }
             }
         }

@@ -15,6 +15,7 @@ mod enabled {
     pub mod ddl;
     pub mod dialect;
     pub mod errors;
+    mod expr;
     #[cfg(test)]
     mod fuzz_tests;
     #[cfg(any(test, feature = "fuzzing"))]

@@ -7,8 +7,7 @@ use crate::schema::{ColumnType, Fold, ModelSchema};
 use crate::session::Session;
 use crate::stats::Op;
 use crate::stmt::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
-use crate::validate::{self, Use};
-use crate::value::Value;
+use crate::validate;
 
 impl Session<'_> {
     /// Runs a grouped read: every column, aggregate and value is checked
@@ -81,7 +80,7 @@ pub(crate) fn check(q: &Aggregate<'_>) -> Result<()> {
     Ok(())
 }
 
-fn grouped(q: &Aggregate<'_>, column: &str) -> Result<()> {
+pub(crate) fn grouped(q: &Aggregate<'_>, column: &str) -> Result<()> {
     if q.group_by.contains(&column) {
         return Ok(());
     }
@@ -136,32 +135,19 @@ fn check_having(q: &Aggregate<'_>, h: &Having, depth: usize) -> Result<()> {
     }
     match h {
         Having::True => Ok(()),
-        Having::Agg { expr, value, .. } => {
-            let ty = expr.output_type(q.input_type(expr));
-            let name = expr.column.unwrap_or("count");
-            if value.is_null() {
-                return Err(Error::validation(
-                    name,
-                    "is compared with null in having; NULL compares with nothing",
-                ));
-            }
-            if !comparable(ty, value) {
-                return Err(Error::validation(
-                    name,
-                    format!(
-                        "{} is a {ty:?} value; it cannot be compared with {value:?}",
-                        expr.func.name()
-                    ),
-                ));
-            }
-            validate::value(name, ty, value, Use::Compare)
+        Having::Compare { lhs, rhs, .. } => {
+            crate::expr_check::compare(&crate::expr_check::Scope::Group(q), lhs, rhs)
         }
         Having::Group(c) => {
             validate::cond(q.schema, c)?;
             let mut columns = Vec::new();
             let _ = c.for_each_leaf(|leaf: &Cond| -> Result<()> {
-                if let Some(col) = leaf.leaf_column() {
-                    columns.push(col);
+                match leaf {
+                    Cond::Compare { lhs, rhs, .. } => {
+                        lhs.for_each_column(&mut |c| columns.push(c));
+                        rhs.for_each_column(&mut |c| columns.push(c));
+                    }
+                    _ => columns.extend(leaf.leaf_column()),
                 }
                 Ok(())
             });
@@ -172,17 +158,4 @@ fn check_having(q: &Aggregate<'_>, h: &Having, depth: usize) -> Result<()> {
         }
         Having::Not(inner) => check_having(q, inner, depth + 1),
     }
-}
-
-/// Whether `v` can be compared with an aggregate of type `ty`.
-fn comparable(ty: ColumnType, v: &Value) -> bool {
-    use ColumnType as T;
-    matches!(
-        (ty, v),
-        (T::Integer | T::BigInteger, Value::Int(_))
-            | (T::Number, Value::Int(_) | Value::Float(_))
-            | (T::String | T::Text, Value::Text(_))
-            | (T::Date, Value::DateTime(_))
-            | (T::RecordId, Value::Id(_))
-    )
 }

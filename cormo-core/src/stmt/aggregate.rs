@@ -3,6 +3,7 @@
 
 use crate::cond::{CmpOp, Cond, Dir};
 use crate::schema::{ColumnType, ModelSchema};
+use crate::stmt::Expr;
 
 /// The aggregate functions every backend computes the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,14 +69,16 @@ impl AggExpr {
 pub enum Having {
     /// Every group.
     True,
-    /// `aggregate op value`; a NULL aggregate matches no comparison.
-    Agg {
-        /// The aggregate compared (it need not be one of the outputs).
-        expr: AggExpr,
+    /// `lhs op rhs` over aggregates (they need not be among the outputs),
+    /// grouped columns and values: `count > 2`, `max(a) > min(b)`. A NULL on
+    /// either side matches no comparison.
+    Compare {
+        /// The left side.
+        lhs: Expr,
         /// The comparison.
         op: CmpOp,
-        /// The value compared with, of the aggregate's output type.
-        value: crate::value::Value,
+        /// The right side.
+        rhs: Expr,
     },
     /// A condition that names grouped columns only.
     Group(Cond),
@@ -244,8 +247,9 @@ impl Aggregate<'_> {
             }
         };
         self.having.for_each_leaf(&mut |h| {
-            if let Having::Agg { expr, .. } = h {
-                add(*expr);
+            if let Having::Compare { lhs, rhs, .. } = h {
+                lhs.for_each_agg(&mut |e| add(*e));
+                rhs.for_each_agg(&mut |e| add(*e));
             }
         });
         for o in self.order {

@@ -5,6 +5,7 @@
 //! input any other way.
 
 mod aggregate;
+mod expr;
 mod insert;
 mod raw;
 mod select;
@@ -12,6 +13,7 @@ mod upsert;
 mod write;
 
 pub use aggregate::{AggExpr, AggFunc, Aggregate, GroupOrder, Having};
+pub use expr::{Assignment, Expr};
 pub use insert::{Insert, Rows, UpdateRow};
 pub use raw::Raw;
 pub use select::Select;

@@ -1,6 +1,6 @@
 //! Renders a grouped read ([`Aggregate`]) to one `SELECT … GROUP BY`.
 
-use cormo_core::stmt::{AggExpr, Aggregate, GroupOrder, Having};
+use cormo_core::stmt::{Aggregate, GroupOrder, Having};
 use cormo_core::{Dir, Result};
 
 use crate::enabled::dialect::Dialect;
@@ -23,7 +23,7 @@ pub fn render(d: Dialect, q: &Aggregate<'_>) -> Result<Sql> {
             s.push(", ");
         }
         first = false;
-        expr(&mut s, q, e);
+        s.agg(q.schema, e);
     }
     s.push(" FROM ").ident(q.schema.table);
     s.where_clause(q.schema, q.filter)?;
@@ -52,7 +52,7 @@ pub fn render(d: Dialect, q: &Aggregate<'_>) -> Result<Sql> {
                     (*dir, q.schema.column(column).is_some_and(|c| c.nullable))
                 }
                 GroupOrder::Agg { expr: e, dir } => {
-                    expr(&mut s, q, e);
+                    s.agg(q.schema, e);
                     (*dir, e.nullable())
                 }
             };
@@ -72,16 +72,6 @@ pub fn render(d: Dialect, q: &Aggregate<'_>) -> Result<Sql> {
     Ok(s)
 }
 
-fn expr(s: &mut Sql, q: &Aggregate<'_>, e: &AggExpr) {
-    let (before, after) = s.dialect.aggregate(e.func, q.input_type(e));
-    s.push(before);
-    match e.column {
-        Some(c) => s.ident(c),
-        None => s.push("*"),
-    };
-    s.push(after);
-}
-
 /// Renders a group condition; as in WHERE, comparisons inside a NOT count
 /// NULL as "not matching", so the negation includes them.
 fn having(s: &mut Sql, q: &Aggregate<'_>, h: &Having, in_not: bool) -> Result<()> {
@@ -89,10 +79,12 @@ fn having(s: &mut Sql, q: &Aggregate<'_>, h: &Having, in_not: bool) -> Result<()
         Having::True => {
             s.push("1 = 1");
         }
-        Having::Agg { expr: e, op, value } => {
+        Having::Compare { lhs, op, rhs } => {
+            Sql::check_expr(q.schema, lhs)?;
+            Sql::check_expr(q.schema, rhs)?;
             s.leaf(in_not, |s| {
-                expr(s, q, e);
-                s.push(comparison(*op)).param(value.clone());
+                s.expr(q.schema, lhs).push(comparison(*op));
+                s.expr(q.schema, rhs);
             });
         }
         Having::Group(c) => s.cond(q.schema, c, in_not)?,

@@ -1,7 +1,8 @@
 //! Renders core's queries to SQL text plus an ordered parameter list.
 //! Values are always parameters; identifiers come from the schema.
 
-use cormo_core::{Assign, CmpOp, Cond, Dir, Error, LikeKind, ModelSchema, Result, Select, Value};
+use cormo_core::stmt::Assignment;
+use cormo_core::{CmpOp, Cond, Dir, Error, LikeKind, ModelSchema, Result, Select, Value};
 
 use crate::enabled::dialect::{escape_like, Dialect, LIKE_ESCAPE};
 
@@ -241,11 +242,12 @@ impl Sql {
                 }
                 self.leaf(in_not, |s| s.in_list(column, values));
             }
-            Cond::ColCmp { column, op, other } => {
-                Self::check_column(schema, column)?;
-                Self::check_column(schema, other)?;
+            Cond::Compare { lhs, op, rhs } => {
+                Self::check_expr(schema, lhs)?;
+                Self::check_expr(schema, rhs)?;
                 self.leaf(in_not, |s| {
-                    s.ident(column).push(comparison(*op)).ident(other);
+                    s.expr(schema, lhs).push(comparison(*op));
+                    s.expr(schema, rhs);
                 });
             }
             Cond::Regex {
@@ -578,7 +580,7 @@ pub fn update(
     d: Dialect,
     schema: &'static ModelSchema,
     cond: &Cond,
-    assigns: &[Assign],
+    assigns: &[Assignment],
 ) -> Result<Sql> {
     let mut s = Sql::new(d);
     s.push("UPDATE ").ident(schema.table).push(" SET ");
@@ -586,26 +588,14 @@ pub fn update(
         if i > 0 {
             s.push(", ");
         }
-        let column = a.column();
-        if schema.column(column).is_none() {
+        if schema.column(a.column).is_none() {
             return Err(Error::UnknownColumn {
                 model: schema.name,
-                column: column.to_owned(),
+                column: a.column.to_owned(),
             });
         }
-        match a {
-            Assign::Set { value, .. } => {
-                s.ident(column).push(" = ").param(value.clone());
-            }
-            // NULL counts as 0, as MongoDB's `$inc` treats a missing field.
-            Assign::Inc { by, .. } => {
-                s.ident(column)
-                    .push(" = COALESCE(")
-                    .ident(column)
-                    .push(", 0) + ")
-                    .param(by.clone());
-            }
-        }
+        Sql::check_expr(schema, &a.value)?;
+        s.ident(a.column).push(" = ").expr(schema, &a.value);
     }
     s.where_clause(schema, cond)?;
     Ok(s)
@@ -757,5 +747,41 @@ mod tests {
             .unwrap()
             .text
             .ends_with(" OFFSET 5"));
+    }
+
+    #[test]
+    fn expressions_render_with_values_bound() {
+        use cormo_core::stmt::Expr;
+        let cond = !Cond::Compare {
+            lhs: Expr::column("name"),
+            op: CmpOp::Lt,
+            rhs: Expr::column("id"),
+        };
+        let q = Select::filter(&SCHEMA, &cond);
+        let s = select(Dialect::Sqlite, &q).unwrap();
+        assert!(
+            s.text
+                .ends_with(r#"WHERE NOT (COALESCE("name" < "id", FALSE))"#),
+            "{}",
+            s.text
+        );
+        let inc = [Assignment::from(&cormo_core::Assign::Inc {
+            column: "name",
+            by: Value::Int(2),
+        })];
+        let s = update(Dialect::Postgres, &SCHEMA, &Cond::True, &inc).unwrap();
+        assert_eq!(
+            s.text,
+            r#"UPDATE "users" SET "name" = (COALESCE("name", 0) + $1)"#
+        );
+        assert_eq!(s.params, vec![Param::One(Value::Int(2))]);
+        let unknown = [Assignment {
+            column: "name",
+            value: Expr::column("nope") + Expr::value(1),
+        }];
+        assert!(matches!(
+            update(Dialect::Mysql, &SCHEMA, &Cond::True, &unknown),
+            Err(Error::UnknownColumn { column, .. }) if column == "nope"
+        ));
     }
 }

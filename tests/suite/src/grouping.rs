@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use cormo::prelude::*;
-use cormo::{avg, count, max, min, sum};
+use cormo::{avg, count, max, min, sum, CmpOp, Cond, Expr, Having, Value};
 
 use super::models::{Account, Sale};
 
@@ -172,6 +172,198 @@ pub async fn having_and_ordering_by_aggregates(db: &Connection) {
         .await
         .unwrap();
     assert!(none.is_empty());
+}
+
+/// Group conditions compare aggregates with aggregates and with grouped
+/// columns, not only with values (`Having::Compare` over `Expr`).
+pub async fn having_compares_aggregates_and_grouped_columns(db: &Connection) {
+    sales(db).await;
+    let regions = |having: Having| {
+        Sale::query()
+            .group_by(Sale::REGION)
+            .aggregate(count())
+            .having(having)
+            .order_by(Sale::REGION.asc())
+    };
+    // west's one sale is its max and its min.
+    let spread = regions(max(Sale::QTY).gt_agg(min(Sale::QTY)))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(spread, [("north".to_owned(), 3), ("south".to_owned(), 2)]);
+    // Discount sums: north 10, south 2, west NULL (no discount at all).
+    let covered = regions(count().gte_agg(sum(Sale::DISCOUNT)))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(covered, [("south".to_owned(), 2)]);
+    // A NULL side matches no comparison, so `!` of one keeps west.
+    let not_covered = regions(!count().gte_agg(sum(Sale::DISCOUNT)))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(
+        not_covered,
+        [("north".to_owned(), 3), ("west".to_owned(), 1)]
+    );
+    assert_eq!(
+        regions(sum(Sale::QTY).eq_agg(max(Sale::QTY)) & count().eq_agg(max(Sale::QTY)))
+            .all(db)
+            .await
+            .unwrap(),
+        Vec::<(String, i64)>::new()
+    );
+    assert_eq!(
+        regions(sum(Sale::QTY).eq_agg(max(Sale::QTY)))
+            .all(db)
+            .await
+            .unwrap(),
+        [("west".to_owned(), 1)]
+    );
+    // An aggregate against a grouped column: quantities sold more often
+    // than the quantity itself (qty 1 was sold twice).
+    let often = Sale::query()
+        .group_by(Sale::QTY)
+        .aggregate(count())
+        .having(Having::Compare {
+            lhs: count().into(),
+            op: CmpOp::Gt,
+            rhs: Sale::QTY.into(),
+        })
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(often, [(1, 2)]);
+    let lte = Sale::query()
+        .group_by(Sale::QTY)
+        .aggregate(count())
+        .having(Having::Compare {
+            lhs: Sale::QTY.into(),
+            op: CmpOp::Lte,
+            rhs: count().into(),
+        })
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(lte, [(1, 2)]);
+}
+
+/// Hand-built comparisons get the same checks as the typed API's, on every
+/// backend, before anything is read.
+pub async fn expressions_out_of_place_are_refused(db: &Connection) {
+    sales(db).await;
+    let before = db.stats();
+    let refused = |r: Result<Vec<(String, i64)>>, column: &str, says: &str| match r {
+        Err(Error::Validation { column: c, message }) => {
+            assert_eq!(c, column, "{message}");
+            assert!(message.contains(says), "{message}");
+        }
+        other => panic!("expected a validation error about {column}, got {other:?}"),
+    };
+    let grouped = |h: Having| {
+        Sale::query()
+            .group_by(Sale::REGION)
+            .aggregate(count())
+            .having(h)
+    };
+    // A column the groups do not have one value of.
+    let r = grouped(Having::Compare {
+        lhs: count().into(),
+        op: CmpOp::Gt,
+        rhs: Sale::QTY.into(),
+    })
+    .all(db)
+    .await;
+    refused(r, "qty", "not one of the grouped");
+    // Aggregates of kinds that do not compare.
+    let r = grouped(Having::Compare {
+        lhs: max(Sale::REGION).into(),
+        op: CmpOp::Gt,
+        rhs: sum(Sale::QTY).into(),
+    })
+    .all(db)
+    .await;
+    refused(r, "max(region)", "cannot be compared with sum(qty)");
+    let r = grouped(Having::Compare {
+        lhs: Expr::value(1),
+        op: CmpOp::Lt,
+        rhs: Expr::value(2),
+    })
+    .all(db)
+    .await;
+    refused(r, "Int(1)", "one side of a comparison must be");
+    let r = grouped(Having::Compare {
+        lhs: count().into(),
+        op: CmpOp::Gt,
+        rhs: Expr::value(Value::Null),
+    })
+    .all(db)
+    .await;
+    refused(r, "count", "NULL compares with nothing");
+    let r = grouped(Having::Compare {
+        lhs: count().into(),
+        op: CmpOp::Gt,
+        rhs: Expr::value("two"),
+    })
+    .all(db)
+    .await;
+    refused(r, "count", "cannot be compared");
+    let r = grouped(Having::Compare {
+        lhs: Expr::from(count()) + Expr::value(1),
+        op: CmpOp::Gt,
+        rhs: Expr::value(2),
+    })
+    .all(db)
+    .await;
+    refused(r, "count + Int(1)", "arithmetic is for increments");
+    // Row conditions: no aggregates, no arithmetic, values as `Cond::Cmp`.
+    let rows = |c: Cond| async move { Sale::query().filter(c).all(db).await.map(|v| v.len()) };
+    let refused_rows = |r: Result<usize>, column: &str, says: &str| match r {
+        Err(Error::Validation { column: c, message }) => {
+            assert_eq!(c, column, "{message}");
+            assert!(message.contains(says), "{message}");
+        }
+        other => panic!("expected a validation error about {column}, got {other:?}"),
+    };
+    let r = rows(Cond::Compare {
+        lhs: count().into(),
+        op: CmpOp::Gt,
+        rhs: Expr::value(1),
+    })
+    .await;
+    refused_rows(r, "count", "go in `having`");
+    let r = rows(Cond::Compare {
+        lhs: Expr::from(Sale::QTY) + Expr::value(1),
+        op: CmpOp::Gt,
+        rhs: Sale::DISCOUNT.into(),
+    })
+    .await;
+    refused_rows(r, "qty + Int(1)", "arithmetic is for increments");
+    let r = rows(Cond::Compare {
+        lhs: Sale::QTY.into(),
+        op: CmpOp::Gt,
+        rhs: Expr::value(1),
+    })
+    .await;
+    refused_rows(r, "qty", "Model::COLUMN.gt(v)");
+    let r = rows(Cond::Compare {
+        lhs: Sale::QTY.into(),
+        op: CmpOp::Gt,
+        rhs: Sale::REGION.into(),
+    })
+    .await;
+    refused_rows(r, "qty", "cannot be compared with region");
+    let r = rows(Cond::Compare {
+        lhs: Expr::column("nope"),
+        op: CmpOp::Gt,
+        rhs: Sale::QTY.into(),
+    })
+    .await;
+    assert!(
+        matches!(&r, Err(Error::UnknownColumn { column, .. }) if column == "nope"),
+        "{r:?}"
+    );
+    assert_eq!(db.stats().reads, before.reads);
 }
 
 pub async fn aggregate_without_groups_is_one_group(db: &Connection) {

@@ -73,6 +73,8 @@ suite_tests! {
     grouping::group_by_one_column_with_every_aggregate,
     grouping::group_by_several_columns_keeps_a_null_group,
     grouping::having_and_ordering_by_aggregates,
+    grouping::having_compares_aggregates_and_grouped_columns,
+    grouping::expressions_out_of_place_are_refused,
     grouping::aggregate_without_groups_is_one_group,
     grouping::grouped_reads_refuse_bad_input,
     grouping::group_json_is_cormos_group,
