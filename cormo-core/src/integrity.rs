@@ -3,7 +3,7 @@
 //!
 //! SQL backends turn the rules into `FOREIGN KEY ... ON DELETE` clauses and
 //! the database does the rest. For a backend that declares
-//! `native_foreign_keys: false` (MongoDB), [`delete`] runs the same semantics
+//! `native_foreign_keys: false` (MongoDB), `delete` runs the same semantics
 //! in two phases: first every `restrict` in the whole cascade tree is checked,
 //! then nullify / delete are applied children-first. Callers run it inside a
 //! transaction when the backend has them, so it is all-or-nothing.
