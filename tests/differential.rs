@@ -21,7 +21,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use cormo::prelude::*;
-use cormo::Cond;
+use cormo::{Cond, Having};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
@@ -82,6 +82,19 @@ enum Leaf {
     Flag(bool),
     At(u8, DateTime<Utc>),
     AtNull,
+    /// `age op key`: a column against a column (`Cond::Compare`).
+    AgeKey(u8),
+}
+
+/// A group condition over `count`, `sum(age)`, `min(age)`, `max(age)`.
+#[derive(Debug, Clone)]
+enum H {
+    /// An aggregate against a value.
+    Value(u8, u8, i32),
+    /// An aggregate against another aggregate (`Having::Compare`).
+    Aggs(u8, u8, u8),
+    And(Vec<H>),
+    Not(Box<H>),
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +126,8 @@ enum Op {
     Count(C, Option<u8>),
     /// `count(c) + count(!c) == count(all)`: CORMO's two-valued `$not`.
     Complement(C),
+    /// Rows of `c` grouped by flag, the groups `h` keeps.
+    Group(C, H),
 }
 
 #[derive(Debug, Clone)]
@@ -170,11 +185,107 @@ fn to_cond(c: &C) -> Cond {
                 _ => DiffRow::AT.lte(*t),
             },
             Leaf::AtNull => DiffRow::AT.is_null(),
+            Leaf::AgeKey(op) => match op % 6 {
+                0 => DiffRow::AGE.eq_col(DiffRow::KEY),
+                1 => DiffRow::AGE.ne_col(DiffRow::KEY),
+                2 => DiffRow::AGE.gt_col(DiffRow::KEY),
+                3 => DiffRow::AGE.gte_col(DiffRow::KEY),
+                4 => DiffRow::AGE.lt_col(DiffRow::KEY),
+                _ => DiffRow::AGE.lte_col(DiffRow::KEY),
+            },
         },
         C::And(list) => list.iter().map(to_cond).fold(Cond::True, Cond::and),
         C::Or(list) => list.iter().map(to_cond).fold(Cond::False, Cond::or),
         C::Not(inner) => !to_cond(inner),
     }
+}
+
+/// Runs `$body` with `$a` bound to aggregate `$which` of age (its sum,
+/// min or max, each its own type) and `$v` to `$val` as that type's value.
+macro_rules! with_agg {
+    ($which:expr, $val:expr, |$a:ident, $v:ident| $body:expr) => {
+        match $which % 3 {
+            0 => {
+                let ($a, $v) = (cormo::sum(DiffRow::AGE), i64::from($val));
+                $body
+            }
+            1 => {
+                let ($a, $v) = (cormo::min(DiffRow::AGE), $val);
+                $body
+            }
+            _ => {
+                let ($a, $v) = (cormo::max(DiffRow::AGE), $val);
+                $body
+            }
+        }
+    };
+}
+
+/// Comparison `op` of the six, given as `[=, <>, >, >=, <, <=]`.
+fn pick(op: u8, six: [Having; 6]) -> Having {
+    let [eq, ne, gt, gte, lt, lte] = six;
+    match op % 6 {
+        0 => eq,
+        1 => ne,
+        2 => gt,
+        3 => gte,
+        4 => lt,
+        _ => lte,
+    }
+}
+
+fn to_having(h: &H) -> Having {
+    let c = cormo::count();
+    match h {
+        H::Value(op, which, v) if which % 4 == 3 => {
+            let v = i64::from(*v);
+            pick(
+                *op,
+                [c.eq(v), c.ne(v), c.gt(v), c.gte(v), c.lt(v), c.lte(v)],
+            )
+        }
+        H::Value(op, which, v) => with_agg!(which, *v, |a, v| pick(
+            *op,
+            [a.eq(v), a.ne(v), a.gt(v), a.gte(v), a.lt(v), a.lte(v)]
+        )),
+        H::Aggs(op, x, y) if x % 4 == 3 => with_agg!(y, 0, |b, _v| pick(
+            *op,
+            [
+                c.eq_agg(b),
+                c.ne_agg(b),
+                c.gt_agg(b),
+                c.gte_agg(b),
+                c.lt_agg(b),
+                c.lte_agg(b)
+            ]
+        )),
+        H::Aggs(op, x, y) => with_agg!(x, 0, |a, _v| with_agg!(y, 0, |b, _w| pick(
+            *op,
+            [
+                a.eq_agg(b),
+                a.ne_agg(b),
+                a.gt_agg(b),
+                a.gte_agg(b),
+                a.lt_agg(b),
+                a.lte_agg(b)
+            ]
+        ))),
+        H::And(list) => list.iter().map(to_having).fold(Having::True, |a, b| a & b),
+        H::Not(inner) => !to_having(inner),
+    }
+}
+
+fn having() -> impl Strategy<Value = H> {
+    let leaf = prop_oneof![
+        (any::<u8>(), any::<u8>(), -3i32..5).prop_map(|(o, w, v)| H::Value(o, w, v)),
+        (any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(o, x, y)| H::Aggs(o, x, y)),
+    ];
+    leaf.prop_recursive(2, 6, 2, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(H::And),
+            inner.prop_map(|h| H::Not(Box::new(h))),
+        ]
+    })
 }
 
 fn text() -> impl Strategy<Value = String> {
@@ -230,6 +341,7 @@ fn leaf() -> impl Strategy<Value = Leaf> {
         any::<bool>().prop_map(Leaf::Flag),
         (any::<u8>(), date()).prop_map(|(o, t)| Leaf::At(o, t)),
         Just(Leaf::AtNull),
+        any::<u8>().prop_map(Leaf::AgeKey),
     ]
 }
 
@@ -271,6 +383,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(c, f, d, l, s)| Op::Find(c, f, d, l, s)),
         2 => (cond(), proptest::option::of(0u8..3)).prop_map(|(c, l)| Op::Count(c, l)),
         1 => cond().prop_map(Op::Complement),
+        2 => (cond(), having()).prop_map(|(c, h)| Op::Group(c, h)),
     ]
 }
 
@@ -410,6 +523,20 @@ async fn run_op(db: &impl Executor, keys: &mut Keys, op: &Op) -> String {
                 Err(e) => outcome(Err::<(), _>(e)),
             }
         }
+        Op::Group(c, h) => outcome(
+            DiffRow::query()
+                .filter(to_cond(c))
+                .group_by(DiffRow::FLAG)
+                .aggregate((
+                    cormo::count(),
+                    cormo::sum(DiffRow::AGE),
+                    cormo::max(DiffRow::AGE),
+                ))
+                .having(to_having(h))
+                .order_by(DiffRow::FLAG.asc())
+                .all(db)
+                .await,
+        ),
     }
 }
 
