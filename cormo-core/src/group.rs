@@ -95,42 +95,42 @@ impl Count {
     /// `other` does not match).
     pub fn eq_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        i64: ComparesWith<U::Inner>,
+        i64: ComparesWith<U>,
     {
         self.agg::<M>().eq_agg(other)
     }
     /// `count <> other`
     pub fn ne_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        i64: ComparesWith<U::Inner>,
+        i64: ComparesWith<U>,
     {
         self.agg::<M>().ne_agg(other)
     }
     /// `count > other`: `count().gt_agg(sum(Post::VOTES))`
     pub fn gt_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        i64: ComparesWith<U::Inner>,
+        i64: ComparesWith<U>,
     {
         self.agg::<M>().gt_agg(other)
     }
     /// `count >= other`
     pub fn gte_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        i64: ComparesWith<U::Inner>,
+        i64: ComparesWith<U>,
     {
         self.agg::<M>().gte_agg(other)
     }
     /// `count < other`
     pub fn lt_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        i64: ComparesWith<U::Inner>,
+        i64: ComparesWith<U>,
     {
         self.agg::<M>().lt_agg(other)
     }
     /// `count <= other`
     pub fn lte_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        i64: ComparesWith<U::Inner>,
+        i64: ComparesWith<U>,
     {
         self.agg::<M>().lte_agg(other)
     }
@@ -208,10 +208,31 @@ impl Summable for Option<f64> {
 /// Value types an aggregate of type `Self` compares with in `having`:
 /// numbers with numbers (a count with a sum, an integer with a mean),
 /// text with text, dates with dates.
+#[diagnostic::on_unimplemented(
+    message = "an aggregate of `{Self}` values cannot be compared with one of `{U}` values",
+    label = "compares `{Self}` with `{U}`",
+    note = "numbers compare with numbers, text with text, dates with dates"
+)]
 pub trait ComparesWith<U> {}
-impl<A: NumericField, B: NumericField> ComparesWith<B> for A {}
-impl ComparesWith<String> for String {}
-impl ComparesWith<DateTime<Utc>> for DateTime<Utc> {}
+
+/// `impl ComparesWith<B> for A` for every pair of one kind. Written out
+/// rather than as a blanket impl, so a mismatch is reported as this
+/// trait's message, not as a bound of some other trait.
+macro_rules! compares_within {
+    ([$($a:ty),*]) => {
+        compares_within!(@each [$($a),*] [$($a),*]);
+    };
+    (@each [$($a:ty),*] $all:tt) => {
+        $(compares_within!(@one $a $all);)*
+    };
+    (@one $a:ty [$($b:ty),*]) => {
+        $(impl ComparesWith<$b> for $a {})*
+    };
+}
+
+compares_within!([i32, i64, f64, Option<i32>, Option<i64>, Option<f64>]);
+compares_within!([String, Option<String>]);
+compares_within!([DateTime<Utc>, Option<DateTime<Utc>>]);
 
 /// Fields with an order, the ones [`min`] and [`max`] take.
 pub trait Ordered: FieldType {}
@@ -260,7 +281,7 @@ impl<M, T: FieldType> Agg<M, T> {
     }
     fn cmp_agg<U: FieldType>(self, op: CmpOp, other: Agg<M, U>) -> Having
     where
-        T::Inner: ComparesWith<U::Inner>,
+        T: ComparesWith<U>,
     {
         Having::Compare {
             lhs: Expr::Agg(self.expr),
@@ -272,42 +293,42 @@ impl<M, T: FieldType> Agg<M, T> {
     /// either side does not match).
     pub fn eq_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        T::Inner: ComparesWith<U::Inner>,
+        T: ComparesWith<U>,
     {
         self.cmp_agg(CmpOp::Eq, other)
     }
     /// `aggregate <> other`
     pub fn ne_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        T::Inner: ComparesWith<U::Inner>,
+        T: ComparesWith<U>,
     {
         self.cmp_agg(CmpOp::Ne, other)
     }
     /// `aggregate > other`: `max(Post::VOTES).gt_agg(min(Post::VOTES))`
     pub fn gt_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        T::Inner: ComparesWith<U::Inner>,
+        T: ComparesWith<U>,
     {
         self.cmp_agg(CmpOp::Gt, other)
     }
     /// `aggregate >= other`
     pub fn gte_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        T::Inner: ComparesWith<U::Inner>,
+        T: ComparesWith<U>,
     {
         self.cmp_agg(CmpOp::Gte, other)
     }
     /// `aggregate < other`
     pub fn lt_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        T::Inner: ComparesWith<U::Inner>,
+        T: ComparesWith<U>,
     {
         self.cmp_agg(CmpOp::Lt, other)
     }
     /// `aggregate <= other`
     pub fn lte_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
     where
-        T::Inner: ComparesWith<U::Inner>,
+        T: ComparesWith<U>,
     {
         self.cmp_agg(CmpOp::Lte, other)
     }
