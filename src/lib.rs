@@ -63,7 +63,8 @@ pub use cormo_core::{
     MAX_STRING_CHARS,
 };
 pub use cormo_core::{
-    Agg, AggItem, Aggregated, Aggregates, ComparesWith, Count, GroupKey, Grouped, Ordered, Summable,
+    Agg, AggItem, AggOf, Aggregated, Aggregates, ComparesWith, Count, GroupKey, Grouped, Ordered,
+    Summable,
 };
 pub use cormo_derive::{Model, Partial};
 

@@ -31,7 +31,10 @@ pub(crate) fn compare(scope: &Scope<'_, '_>, lhs: &Expr, rhs: &Expr) -> Result<(
     match (lhs, rhs, ta, tb) {
         (Expr::Value(_), Expr::Value(_), ..) => Err(Error::validation(
             lhs.to_string(),
-            "is compared with a value: one side of a comparison must be a column or an aggregate",
+            match scope {
+                Scope::Row(_) => "is compared with a value: one side of a comparison must be a column",
+                Scope::Group(_) => "is compared with a value: one side of a comparison must be a grouped column or an aggregate",
+            },
         )),
         (Expr::Value(_), _, _, _) | (_, Expr::Value(_), _, _) if matches!(scope, Scope::Row(_)) => {
             Err(Error::validation(
@@ -47,8 +50,10 @@ pub(crate) fn compare(scope: &Scope<'_, '_>, lhs: &Expr, rhs: &Expr) -> Result<(
                 Err(Error::validation(
                     lhs.to_string(),
                     format!(
-                        "is a {a:?} {}; it cannot be compared with {rhs}, a {b:?} {}",
+                        "is {} {}; it cannot be compared with {rhs}, {} {}",
+                        a.describe(),
                         kind(lhs),
+                        b.describe(),
                         kind(rhs)
                     ),
                 ))
@@ -112,7 +117,21 @@ fn with_value(e: &Expr, ty: ColumnType, v: &Value) -> Result<()> {
     if !comparable(ty, v) {
         return Err(Error::validation(
             name,
-            format!("is a {ty:?} value; it cannot be compared with {v:?}"),
+            format!(
+                "is {} value; it cannot be compared with {v}{}",
+                ty.describe(),
+                if matches!(
+                    (ty, v),
+                    (
+                        ColumnType::Integer | ColumnType::BigInteger,
+                        Value::Float(_)
+                    )
+                ) {
+                    " (an integer compares with integers)"
+                } else {
+                    ""
+                }
+            ),
         ));
     }
     validate::value(&name, ty, v, Use::Compare)

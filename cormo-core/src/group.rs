@@ -93,44 +93,44 @@ impl Count {
     }
     /// `count = other`, an integer aggregate of the same group (a NULL
     /// `other` does not match).
-    pub fn eq_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn eq_agg<M, O: AggOf<M>>(self, other: O) -> Having
     where
-        i64: ComparesWith<U>,
+        i64: ComparesWith<O::Value>,
     {
         self.agg::<M>().eq_agg(other)
     }
     /// `count <> other`
-    pub fn ne_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn ne_agg<M, O: AggOf<M>>(self, other: O) -> Having
     where
-        i64: ComparesWith<U>,
+        i64: ComparesWith<O::Value>,
     {
         self.agg::<M>().ne_agg(other)
     }
     /// `count > other`: `count().gt_agg(sum(Post::VOTES))`
-    pub fn gt_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn gt_agg<M, O: AggOf<M>>(self, other: O) -> Having
     where
-        i64: ComparesWith<U>,
+        i64: ComparesWith<O::Value>,
     {
         self.agg::<M>().gt_agg(other)
     }
     /// `count >= other`
-    pub fn gte_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn gte_agg<M, O: AggOf<M>>(self, other: O) -> Having
     where
-        i64: ComparesWith<U>,
+        i64: ComparesWith<O::Value>,
     {
         self.agg::<M>().gte_agg(other)
     }
     /// `count < other`
-    pub fn lt_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn lt_agg<M, O: AggOf<M>>(self, other: O) -> Having
     where
-        i64: ComparesWith<U>,
+        i64: ComparesWith<O::Value>,
     {
         self.agg::<M>().lt_agg(other)
     }
     /// `count <= other`
-    pub fn lte_agg<M, U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn lte_agg<M, O: AggOf<M>>(self, other: O) -> Having
     where
-        i64: ComparesWith<U>,
+        i64: ComparesWith<O::Value>,
     {
         self.agg::<M>().lte_agg(other)
     }
@@ -203,6 +203,32 @@ impl Summable for Option<i64> {
 }
 impl Summable for Option<f64> {
     type Sum = f64;
+}
+
+/// An aggregate over the groups of model `M`: an [`Agg`], or [`count`],
+/// which belongs to every model. The `_agg` comparisons take one.
+pub trait AggOf<M> {
+    /// The type its value decodes as.
+    type Value: FieldType;
+    /// The aggregate, as a statement holds it.
+    fn agg_expr(&self) -> AggExpr;
+}
+
+impl<M, T: FieldType> AggOf<M> for Agg<M, T> {
+    type Value = T;
+    fn agg_expr(&self) -> AggExpr {
+        self.expr
+    }
+}
+
+impl<M> AggOf<M> for Count {
+    type Value = i64;
+    fn agg_expr(&self) -> AggExpr {
+        AggExpr {
+            func: AggFunc::Count,
+            column: None,
+        }
+    }
 }
 
 /// Value types an aggregate of type `Self` compares with in `having`:
@@ -279,56 +305,56 @@ impl<M, T: FieldType> Agg<M, T> {
     pub fn lte(self, v: impl IntoField<T::Inner>) -> Having {
         self.cmp(CmpOp::Lte, v)
     }
-    fn cmp_agg<U: FieldType>(self, op: CmpOp, other: Agg<M, U>) -> Having
+    fn cmp_agg<O: AggOf<M>>(self, op: CmpOp, other: O) -> Having
     where
-        T: ComparesWith<U>,
+        T: ComparesWith<O::Value>,
     {
         Having::Compare {
             lhs: Expr::Agg(self.expr),
             op,
-            rhs: Expr::Agg(other.expr),
+            rhs: Expr::Agg(other.agg_expr()),
         }
     }
     /// `aggregate = other`, another aggregate of the same group (a NULL on
     /// either side does not match).
-    pub fn eq_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn eq_agg<O: AggOf<M>>(self, other: O) -> Having
     where
-        T: ComparesWith<U>,
+        T: ComparesWith<O::Value>,
     {
         self.cmp_agg(CmpOp::Eq, other)
     }
     /// `aggregate <> other`
-    pub fn ne_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn ne_agg<O: AggOf<M>>(self, other: O) -> Having
     where
-        T: ComparesWith<U>,
+        T: ComparesWith<O::Value>,
     {
         self.cmp_agg(CmpOp::Ne, other)
     }
     /// `aggregate > other`: `max(Post::VOTES).gt_agg(min(Post::VOTES))`
-    pub fn gt_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn gt_agg<O: AggOf<M>>(self, other: O) -> Having
     where
-        T: ComparesWith<U>,
+        T: ComparesWith<O::Value>,
     {
         self.cmp_agg(CmpOp::Gt, other)
     }
     /// `aggregate >= other`
-    pub fn gte_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn gte_agg<O: AggOf<M>>(self, other: O) -> Having
     where
-        T: ComparesWith<U>,
+        T: ComparesWith<O::Value>,
     {
         self.cmp_agg(CmpOp::Gte, other)
     }
     /// `aggregate < other`
-    pub fn lt_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn lt_agg<O: AggOf<M>>(self, other: O) -> Having
     where
-        T: ComparesWith<U>,
+        T: ComparesWith<O::Value>,
     {
         self.cmp_agg(CmpOp::Lt, other)
     }
     /// `aggregate <= other`
-    pub fn lte_agg<U: FieldType>(self, other: Agg<M, U>) -> Having
+    pub fn lte_agg<O: AggOf<M>>(self, other: O) -> Having
     where
-        T: ComparesWith<U>,
+        T: ComparesWith<O::Value>,
     {
         self.cmp_agg(CmpOp::Lte, other)
     }

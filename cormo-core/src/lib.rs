@@ -49,8 +49,8 @@ pub use cond_deep::MAX_COND_DEPTH;
 pub use connection::{ConnectOptions, Connection, Executor, MAX_STATEMENT_TIMEOUT};
 pub use error::{BoxError, Error, Result, MAX_ECHO_CHARS};
 pub use group::{
-    avg, count, max, min, sum, Agg, AggItem, Aggregated, Aggregates, ComparesWith, Count, GroupKey,
-    Grouped, Ordered, Summable,
+    avg, count, max, min, sum, Agg, AggItem, AggOf, Aggregated, Aggregates, ComparesWith, Count,
+    GroupKey, Grouped, Ordered, Summable,
 };
 pub use id::{Id, RecordId, MAX_CHOSEN_ID};
 pub use include::{Include, Level, Rel, SelectedLevel, MAX_IDS_PER_STATEMENT};

@@ -27,6 +27,24 @@ pub enum ColumnType {
     RecordId,
 }
 
+impl ColumnType {
+    /// The type as messages name it, with its article: `an i32`, `a string`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ColumnType::String => "a string",
+            ColumnType::Text => "a text",
+            ColumnType::Integer => "an i32",
+            ColumnType::BigInteger => "an i64",
+            ColumnType::Number => "an f64",
+            ColumnType::Boolean => "a boolean",
+            ColumnType::Date => "a date",
+            ColumnType::Object => "a JSON",
+            ColumnType::Blob => "a binary",
+            ColumnType::RecordId => "a record id",
+        }
+    }
+}
+
 /// A column default (`#[cormo(default = ...)]`). As in CORMO it fills a
 /// nullable field left `None` when a new record is inserted; it is also in
 /// the DDL, so rows inserted by other programs get it too.

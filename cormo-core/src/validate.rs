@@ -196,7 +196,10 @@ pub(crate) fn cond(schema: &ModelSchema, cond: &Cond) -> Result<()> {
             if !matches!(ty, ColumnType::String | ColumnType::Text) {
                 return Err(Error::validation(
                     *column,
-                    format!("is a {ty:?} column; regular expressions match text columns"),
+                    format!(
+                        "is {} column; regular expressions match text columns",
+                        ty.describe()
+                    ),
                 ));
             }
             crate::regex::check(column, pattern)

@@ -36,6 +36,24 @@ impl Value {
     }
 }
 
+impl std::fmt::Display for Value {
+    /// The value as messages show it: `1`, `2.5`, `"text"` (clipped to
+    /// `MAX_ECHO_CHARS`), `true`, `null`, an RFC 3339 date.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x:?}"),
+            Value::Text(t) => write!(f, "{:?}", crate::error::clip(t)),
+            Value::Bytes(b) => write!(f, "<{} bytes>", b.len()),
+            Value::DateTime(d) => write!(f, "{}", d.to_rfc3339()),
+            Value::Json(j) => write!(f, "{}", crate::error::clip(&j.to_string())),
+            Value::Id(id) => write!(f, "{id}"),
+        }
+    }
+}
+
 /// Reads one row's columns by position, typed. Adapters implement it over
 /// their native row so models decode straight into their fields.
 pub trait RowReader {

@@ -14,8 +14,14 @@ use crate::enabled::dialect::Dialect;
 use crate::enabled::errors::{self, Op};
 use crate::enabled::pool::{ConnPool, Settings};
 use crate::enabled::render::Sql;
-use crate::enabled::row::{bound, decode_err, value_err, Own};
+use crate::enabled::row::{bound, decode_err, Own};
 use crate::enabled::timeout::{Around, Limit};
+
+/// A value sqlx's decoder refused when read by type OID (past its checked
+/// `try_get`), as the same cormo error.
+fn value_err(e: sqlx::error::BoxDynError) -> Error {
+    Error::driver(format!("cannot decode a column: {e}"), e)
+}
 
 /// The PostgreSQL backend.
 pub struct PgBackend;

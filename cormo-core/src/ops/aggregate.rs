@@ -100,7 +100,14 @@ fn check_agg(schema: &ModelSchema, e: &AggExpr) -> Result<()> {
     };
     let ty = validate::column_type(schema, column)?;
     let ok = match e.func {
-        AggFunc::Count => true,
+        // SQL's COUNT(column) would count non-null values and MongoDB's
+        // `$sum: 1` every record: one meaning, so no column.
+        AggFunc::Count => {
+            return Err(Error::validation(
+                column,
+                "is given to count, which takes no column: it counts a group's records (filter on `column IS NOT NULL` first to count its values)",
+            ))
+        }
         AggFunc::Sum | AggFunc::Avg => matches!(
             ty,
             ColumnType::Integer | ColumnType::BigInteger | ColumnType::Number
@@ -119,7 +126,11 @@ fn check_agg(schema: &ModelSchema, e: &AggExpr) -> Result<()> {
     };
     Err(Error::validation(
         column,
-        format!("is a {ty:?} column; {} needs {what}", e.func.name()),
+        format!(
+            "is {} column; {} needs {what}",
+            ty.describe(),
+            e.func.name()
+        ),
     ))
 }
 

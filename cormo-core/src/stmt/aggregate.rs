@@ -33,7 +33,8 @@ impl AggFunc {
     }
 }
 
-/// One aggregate: a function over a column (`None` only for `Count`).
+/// One aggregate: a function over a column; `Count` takes none (a column
+/// given to it is [`Error::Validation`](crate::Error::Validation)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AggExpr {
     /// The function.

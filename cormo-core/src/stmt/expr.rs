@@ -113,11 +113,11 @@ impl<M, T: FieldType> From<Col<M, T>> for Expr {
 
 impl fmt::Display for Expr {
     /// The expression as messages show it: `age`, `sum(price)`, `count`,
-    /// `age + 1`.
+    /// `age + 1`, `"text"` (values as [`Value`]'s `Display` writes them).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expr::Column(c) => f.write_str(c),
-            Expr::Value(v) => write!(f, "{v:?}"),
+            Expr::Value(v) => write!(f, "{v}"),
             Expr::Agg(AggExpr {
                 func,
                 column: Some(c),

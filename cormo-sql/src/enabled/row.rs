@@ -98,12 +98,6 @@ pub fn decode_err(e: sqlx::Error) -> Error {
     Error::driver(format!("cannot decode a column: {e}"), e)
 }
 
-/// A value the driver's decoder refused (a dialect decoding by type id,
-/// past the driver's checked `try_get`), as the same cormo error.
-pub fn value_err(e: BoxDynError) -> Error {
-    Error::driver(format!("cannot decode a column: {e}"), e)
-}
-
 /// The arguments of a statement, bound with the driver's own types.
 pub fn bind<B: Backend>(params: Vec<Param>) -> Result<<B::DB as Database>::Arguments> {
     let mut args = <B::DB as Database>::Arguments::default();

@@ -220,6 +220,14 @@ pub async fn having_compares_aggregates_and_grouped_columns(db: &Connection) {
             .unwrap(),
         [("west".to_owned(), 1)]
     );
+    // `count()` on either side; a mean against a count: south's 2.0 >= 2.
+    assert_eq!(
+        regions(avg(Sale::PRICE).gte_agg(count()))
+            .all(db)
+            .await
+            .unwrap(),
+        [("south".to_owned(), 2)]
+    );
     // An aggregate against a grouped column: quantities sold more often
     // than the quantity itself (qty 1 was sold twice).
     let often = Sale::query()
@@ -294,7 +302,7 @@ pub async fn expressions_out_of_place_are_refused(db: &Connection) {
     })
     .all(db)
     .await;
-    refused(r, "Int(1)", "one side of a comparison must be");
+    refused(r, "1", "one side of a comparison must be a grouped column");
     let r = grouped(Having::Compare {
         lhs: count().into(),
         op: CmpOp::Gt,
@@ -310,7 +318,27 @@ pub async fn expressions_out_of_place_are_refused(db: &Connection) {
     })
     .all(db)
     .await;
-    refused(r, "count", "cannot be compared");
+    refused(r, "count", "cannot be compared with \"two\"");
+    let r = grouped(Having::Compare {
+        lhs: sum(Sale::QTY).into(),
+        op: CmpOp::Gt,
+        rhs: Expr::value(8.5),
+    })
+    .all(db)
+    .await;
+    refused(r, "sum(qty)", "an integer compares with integers");
+    // Count takes no column: SQL would count values, MongoDB records.
+    let r = grouped(Having::Compare {
+        lhs: Expr::Agg(cormo::stmt::AggExpr {
+            func: cormo::stmt::AggFunc::Count,
+            column: Some("discount"),
+        }),
+        op: CmpOp::Gt,
+        rhs: Expr::value(1),
+    })
+    .all(db)
+    .await;
+    refused(r, "discount", "takes no column");
     let r = grouped(Having::Compare {
         lhs: Expr::from(count()) + Expr::value(1),
         op: CmpOp::Gt,
@@ -318,7 +346,7 @@ pub async fn expressions_out_of_place_are_refused(db: &Connection) {
     })
     .all(db)
     .await;
-    refused(r, "count + Int(1)", "arithmetic is for increments");
+    refused(r, "count + 1", "arithmetic is for increments");
     // Row conditions: no aggregates, no arithmetic, values as `Cond::Cmp`.
     let rows = |c: Cond| async move { Sale::query().filter(c).all(db).await.map(|v| v.len()) };
     let r = rows(Cond::Compare {
@@ -334,7 +362,7 @@ pub async fn expressions_out_of_place_are_refused(db: &Connection) {
         rhs: Sale::DISCOUNT.into(),
     })
     .await;
-    refused(r, "qty + Int(1)", "arithmetic is for increments");
+    refused(r, "qty + 1", "arithmetic is for increments");
     let r = rows(Cond::Compare {
         lhs: Sale::QTY.into(),
         op: CmpOp::Gt,
