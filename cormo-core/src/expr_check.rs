@@ -36,7 +36,9 @@ pub(crate) fn compare(scope: &Scope<'_, '_>, lhs: &Expr, rhs: &Expr) -> Result<(
                 Scope::Group(_) => "is compared with a value: one side of a comparison must be a grouped column or an aggregate",
             },
         )),
-        (Expr::Value(_), _, _, _) | (_, Expr::Value(_), _, _) if matches!(scope, Scope::Row(_)) => {
+        // A column against a value is `Cond::Cmp`, where folding, id kinds
+        // and value checks apply (`having` takes one too).
+        (Expr::Value(_), Expr::Column(_), ..) | (Expr::Column(_), Expr::Value(_), ..) => {
             Err(Error::validation(
                 name(lhs, rhs),
                 "is compared with a value in a column comparison: write it as a value condition (`Model::COLUMN.gt(v)`, `{\"column\": {\"$gt\": v}}`)",
@@ -94,14 +96,8 @@ fn side(scope: &Scope<'_, '_>, e: &Expr) -> Result<Option<ColumnType>> {
             validate::column_type(schema, c).map(Some)
         }
         (Expr::Agg(a), Scope::Group(q)) => Ok(Some(a.output_type(q.input_type(a)))),
-        (Expr::Agg(a), Scope::Row(_)) => Err(Error::validation(
-            Expr::Agg(*a).to_string(),
-            "is an aggregate: conditions on aggregates go in `having`",
-        )),
-        (Expr::Add(..), _) => Err(Error::validation(
-            e.to_string(),
-            "adds in a condition: arithmetic is for increments (`inc`, `$inc`) only",
-        )),
+        (Expr::Agg(_), Scope::Row(_)) => Err(e.aggregate_in_row_condition()),
+        (Expr::Add(..), _) => Err(e.arithmetic_in_condition()),
     }
 }
 
@@ -118,8 +114,9 @@ fn with_value(e: &Expr, ty: ColumnType, v: &Value) -> Result<()> {
         return Err(Error::validation(
             name,
             format!(
-                "is {} value; it cannot be compared with {v}{}",
+                "is {} {}; it cannot be compared with {v}{}",
                 ty.describe(),
+                kind(e),
                 if matches!(
                     (ty, v),
                     (

@@ -91,7 +91,7 @@ impl Count {
     pub fn lte(self, n: i64) -> Having {
         self.agg::<()>().lte(n)
     }
-    /// `count = other`, an integer aggregate of the same group (a NULL
+    /// `count = other`, a numeric aggregate of the same group (a NULL
     /// `other` does not match).
     pub fn eq_agg<M, O: AggOf<M>>(self, other: O) -> Having
     where

@@ -29,7 +29,7 @@ pub enum ColumnType {
 
 impl ColumnType {
     /// The type as messages name it, with its article: `an i32`, `a string`.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             ColumnType::String => "a string",
             ColumnType::Text => "a text",

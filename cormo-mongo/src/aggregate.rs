@@ -157,6 +157,8 @@ fn having(q: &Aggregate<'_>, h: &Having, position: &dyn Fn(&AggExpr) -> usize) -
     Ok(match h {
         Having::True => Document::new(),
         Having::Compare { lhs, op, rhs } => {
+            lhs.check_columns(q.schema)?;
+            rhs.check_columns(q.schema)?;
             // Grouped columns are under their own names by now, aggregates
             // under `_id` (see `pipeline`).
             let path = |e: &AggExpr| Some(format!("_id.a{}", position(e)));

@@ -2,7 +2,7 @@
 //! comparison of two of them → a `$expr` filter.
 
 use cormo_core::stmt::{AggExpr, Expr};
-use cormo_core::{CmpOp, Error, Result};
+use cormo_core::{CmpOp, Result};
 use mongodb::bson::{doc, Bson, Document};
 
 use crate::convert::{field, to_bson};
@@ -19,24 +19,10 @@ pub fn expr(e: &Expr, agg: AggPath<'_>) -> Result<Bson> {
         Expr::Value(v) => Bson::Document(doc! { "$literal": to_bson(v)? }),
         Expr::Agg(a) => match agg(a) {
             Some(path) => Bson::String(format!("${path}")),
-            None => {
-                return Err(Error::validation(
-                    e.to_string(),
-                    "is an aggregate: conditions on aggregates go in `having`",
-                ))
-            }
+            None => return Err(e.aggregate_in_row_condition()),
         },
-        // A missing or null column counts as 0, as `$inc` treats it.
-        Expr::Add(a, b) => {
-            let summand = |x: &Expr| -> Result<Bson> {
-                let v = expr(x, agg)?;
-                Ok(match x {
-                    Expr::Column(_) => Bson::Document(doc! { "$ifNull": [v, 0] }),
-                    _ => v,
-                })
-            };
-            Bson::Document(doc! { "$add": [summand(a)?, summand(b)?] })
-        }
+        // Core lets sums through only as increments, which are `$inc`.
+        Expr::Add(..) => return Err(e.arithmetic_in_condition()),
     })
 }
 
@@ -85,10 +71,7 @@ mod tests {
             ] } }
         );
         let sum = Expr::column("qty") + Expr::Value(Value::Int(1));
-        assert_eq!(
-            expr(&sum, &|_| None).unwrap(),
-            Bson::Document(doc! { "$add": [ { "$ifNull": ["$qty", 0] }, { "$literal": 1_i64 } ] })
-        );
+        assert!(expr(&sum, &|_| None).is_err());
         assert!(expr(&Expr::Agg(count), &|_| None).is_err());
     }
 }

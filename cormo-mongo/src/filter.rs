@@ -61,15 +61,8 @@ pub fn filter(schema: &'static ModelSchema, cond: &Cond) -> Result<Document> {
             doc! { field(column): { "$regex": pattern, "$options": "i" } }
         }
         Cond::Compare { lhs, op, rhs } => {
-            let mut unknown = Ok(());
-            for e in [lhs, rhs] {
-                e.for_each_column(&mut |c| {
-                    if unknown.is_ok() {
-                        unknown = check(schema, c);
-                    }
-                });
-            }
-            unknown?;
+            lhs.check_columns(schema)?;
+            rhs.check_columns(schema)?;
             crate::expr::compare(lhs, *op, rhs, &|_| None)?
         }
         Cond::Regex {

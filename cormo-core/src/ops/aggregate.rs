@@ -98,6 +98,17 @@ fn check_agg(schema: &ModelSchema, e: &AggExpr) -> Result<()> {
             f => Err(Error::validation(f.name(), "needs a column")),
         };
     };
+    if column == "id" {
+        // Integers on SQL, ObjectIds on MongoDB: no aggregate of them
+        // means the same everywhere.
+        return Err(Error::validation(
+            "id",
+            format!(
+                "cannot be aggregated ({} of ids differs between backends); count the records",
+                e.func.name()
+            ),
+        ));
+    }
     let ty = validate::column_type(schema, column)?;
     let ok = match e.func {
         // SQL's COUNT(column) would count non-null values and MongoDB's

@@ -58,6 +58,12 @@ impl AggExpr {
         }
     }
 
+    /// The type of the column the aggregate reads in `schema` (`None` for
+    /// a count).
+    pub fn input_type(&self, schema: &ModelSchema) -> Option<ColumnType> {
+        self.column.and_then(|c| schema.column(c)).map(|c| c.ty)
+    }
+
     /// Whether the output can be NULL (every aggregate but `Count`).
     pub fn nullable(&self) -> bool {
         self.func != AggFunc::Count
@@ -263,8 +269,6 @@ impl Aggregate<'_> {
 
     /// The type of the column an aggregate reads (`None` for a count).
     pub fn input_type(&self, expr: &AggExpr) -> Option<ColumnType> {
-        expr.column
-            .and_then(|c| self.schema.column(c))
-            .map(|c| c.ty)
+        expr.input_type(self.schema)
     }
 }

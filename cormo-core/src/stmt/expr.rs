@@ -3,6 +3,8 @@
 use std::fmt;
 
 use crate::cond::Col;
+use crate::error::{Error, Result};
+use crate::schema::ModelSchema;
 use crate::stmt::AggExpr;
 use crate::value::FieldType;
 use crate::value::Value;
@@ -18,8 +20,11 @@ use crate::value::Value;
 /// | Where | Allowed |
 /// |---|---|
 /// | a row condition | a column compared with a column |
-/// | a group condition | a grouped column, an aggregate or a value, compared with another of them (not two values) |
+/// | a group condition | an aggregate compared with an aggregate, a grouped column or a value; a grouped column with a grouped column |
 /// | an assignment | a value, or the column itself plus a value (`$inc`) |
+///
+/// A column against a value is [`Cond::Cmp`](crate::Cond::Cmp) in either
+/// place (`having` takes a `Cond`), where case folding and id checks apply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// A column of the row; in a grouped read, a grouped column.
@@ -71,12 +76,38 @@ impl Expr {
         }
     }
 
-    /// How deeply sums nest (1 for a leaf).
-    pub fn depth(&self) -> usize {
-        match self {
-            Expr::Add(a, b) => 1 + a.depth().max(b.depth()),
-            _ => 1,
+    /// Fails on the first column `schema` does not have (`id` it has).
+    pub fn check_columns(&self, schema: &ModelSchema) -> Result<()> {
+        let mut unknown = None;
+        self.for_each_column(&mut |c| {
+            if unknown.is_none() && c != "id" && schema.column(c).is_none() {
+                unknown = Some(c);
+            }
+        });
+        match unknown {
+            Some(c) => Err(Error::UnknownColumn {
+                model: schema.name,
+                column: c.to_owned(),
+            }),
+            None => Ok(()),
         }
+    }
+
+    /// The error for this expression, a sum, as a side of a comparison:
+    /// arithmetic is for increments.
+    pub fn arithmetic_in_condition(&self) -> Error {
+        Error::validation(
+            self.to_string(),
+            "adds in a condition: arithmetic is for increments (`inc`, `$inc`) only",
+        )
+    }
+
+    /// The error for this expression, an aggregate, in a row condition.
+    pub fn aggregate_in_row_condition(&self) -> Error {
+        Error::validation(
+            self.to_string(),
+            "is an aggregate: conditions on aggregates go in `having`",
+        )
     }
 
     /// The value an increment of `column` adds, when this expression is
@@ -114,7 +145,15 @@ impl<M, T: FieldType> From<Col<M, T>> for Expr {
 impl fmt::Display for Expr {
     /// The expression as messages show it: `age`, `sum(price)`, `count`,
     /// `age + 1`, `"text"` (values as [`Value`]'s `Display` writes them).
+    /// Sums nested past a few levels show as `…`, so a tree built by code
+    /// to any depth prints in bounded time and stack.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, 0)
+    }
+}
+
+impl Expr {
+    fn write(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
         match self {
             Expr::Column(c) => f.write_str(c),
             Expr::Value(v) => write!(f, "{v}"),
@@ -123,7 +162,12 @@ impl fmt::Display for Expr {
                 column: Some(c),
             }) => write!(f, "{}({c})", func.name()),
             Expr::Agg(AggExpr { func, column: None }) => f.write_str(func.name()),
-            Expr::Add(a, b) => write!(f, "{a} + {b}"),
+            Expr::Add(..) if depth >= 4 => f.write_str("…"),
+            Expr::Add(a, b) => {
+                a.write(f, depth + 1)?;
+                f.write_str(" + ")?;
+                b.write(f, depth + 1)
+            }
         }
     }
 }

@@ -134,9 +134,12 @@ impl Dialect {
             (Dialect::Postgres, AggFunc::Sum) if int => ("CAST(SUM(", ") AS BIGINT)"),
             (Dialect::Mysql, AggFunc::Sum) if int => ("CAST(SUM(", ") AS SIGNED)"),
             (_, AggFunc::Sum) => ("SUM(", ")"),
-            (Dialect::Postgres, AggFunc::Avg) => ("CAST(AVG(", ") AS DOUBLE PRECISION)"),
-            (Dialect::Mysql, AggFunc::Avg) => ("CAST(AVG(", ") AS DOUBLE)"),
-            (Dialect::Sqlite, AggFunc::Avg) => ("AVG(", ")"),
+            // The mean of integers in floating point, as SQLite and
+            // MongoDB compute it, rather than a cast of MySQL's DECIMAL
+            // (shown to four places) or PostgreSQL's NUMERIC mean.
+            (Dialect::Postgres, AggFunc::Avg) if int => ("AVG(CAST(", " AS DOUBLE PRECISION))"),
+            (Dialect::Mysql, AggFunc::Avg) if int => ("AVG(CAST(", " AS DOUBLE))"),
+            (_, AggFunc::Avg) => ("AVG(", ")"),
             (_, AggFunc::Min) => ("MIN(", ")"),
             (_, AggFunc::Max) => ("MAX(", ")"),
         }

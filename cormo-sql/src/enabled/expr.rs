@@ -2,7 +2,7 @@
 //! an assignment writes, an aggregate in a grouped read.
 
 use cormo_core::stmt::{AggExpr, Expr};
-use cormo_core::{Error, ModelSchema, Result};
+use cormo_core::{ModelSchema, Result};
 
 use crate::enabled::render::Sql;
 
@@ -10,19 +10,7 @@ impl Sql {
     /// Fails on a column the schema does not have, before anything is
     /// written, so [`Sql::expr`] itself cannot fail inside a leaf.
     pub(crate) fn check_expr(schema: &'static ModelSchema, e: &Expr) -> Result<()> {
-        let mut unknown = None;
-        e.for_each_column(&mut |c| {
-            if c != "id" && schema.column(c).is_none() && unknown.is_none() {
-                unknown = Some(c);
-            }
-        });
-        match unknown {
-            Some(c) => Err(Error::UnknownColumn {
-                model: schema.name,
-                column: c.to_owned(),
-            }),
-            None => Ok(()),
-        }
+        e.check_columns(schema)
     }
 
     /// Writes `e`: a column as its identifier, a value as a parameter, an
@@ -51,8 +39,7 @@ impl Sql {
     /// `COUNT(*)`, `SUM("qty")`, … with the casts that make every dialect
     /// return the type `AggExpr::output_type` promises.
     pub(crate) fn agg(&mut self, schema: &'static ModelSchema, e: &AggExpr) -> &mut Self {
-        let input = e.column.and_then(|c| schema.column(c)).map(|c| c.ty);
-        let (before, after) = self.dialect.aggregate(e.func, input);
+        let (before, after) = self.dialect.aggregate(e.func, e.input_type(schema));
         self.push(before);
         match e.column {
             Some(c) => self.ident(c),

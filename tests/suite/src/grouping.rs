@@ -327,6 +327,27 @@ pub async fn expressions_out_of_place_are_refused(db: &Connection) {
     .all(db)
     .await;
     refused(r, "sum(qty)", "an integer compares with integers");
+    // A grouped column against a value is a `Cond`, which having takes.
+    let r = grouped(Having::Compare {
+        lhs: Sale::REGION.into(),
+        op: CmpOp::Eq,
+        rhs: Expr::value("north"),
+    })
+    .all(db)
+    .await;
+    refused(r, "region", "write it as a value condition");
+    // Ids are integers on SQL and ObjectIds on MongoDB.
+    let r = grouped(Having::Compare {
+        lhs: Expr::Agg(cormo::stmt::AggExpr {
+            func: cormo::stmt::AggFunc::Max,
+            column: Some("id"),
+        }),
+        op: CmpOp::Gt,
+        rhs: count().into(),
+    })
+    .all(db)
+    .await;
+    refused(r, "id", "cannot be aggregated");
     // Count takes no column: SQL would count values, MongoDB records.
     let r = grouped(Having::Compare {
         lhs: Expr::Agg(cormo::stmt::AggExpr {
@@ -408,6 +429,14 @@ pub async fn aggregate_without_groups_is_one_group(db: &Connection) {
         .await
         .unwrap();
     assert_eq!(paid, (4, Some(15), Some("north".to_owned()), day(5)));
+    // The mean of integers is the same float everywhere (MySQL shows its
+    // own AVG of integers to four places): (2 + 3 + 1 + 5 + 1 + 7) / 6.
+    let mean = Sale::query()
+        .aggregate(avg(Sale::QTY))
+        .get(db)
+        .await
+        .unwrap();
+    assert_eq!(mean, Some(19.0 / 6.0));
     let filtered_out = Sale::query()
         .aggregate(count())
         .having(count().gt(100))
