@@ -13,13 +13,44 @@ use crate::error::{Error, Result};
 
 type Slot = OnceCell<Box<dyn Any + Send + Sync>>;
 
-#[derive(Default)]
-pub(crate) struct AssocCache {
-    slots: OnceCell<Box<[Slot]>>,
+/// Associations a model may declare before its slots need a second
+/// allocation: most models have one or two.
+const INLINE: usize = 2;
+
+/// A record's slots, in one allocation for up to [`INLINE`] associations.
+/// Sized, so the record holds a thin pointer to it (every record carries
+/// this cache, loaded or not, so its size is paid per row).
+struct Slots {
+    inline: [Slot; INLINE],
+    more: Box<[Slot]>,
 }
 
-fn new_slots(n: usize) -> Box<[Slot]> {
-    (0..n).map(|_| OnceCell::new()).collect()
+impl Slots {
+    fn new(n: usize) -> Box<Slots> {
+        Box::new(Slots {
+            inline: Default::default(),
+            more: (INLINE..n).map(|_| OnceCell::new()).collect(),
+        })
+    }
+
+    fn get(&self, idx: usize) -> Option<&Slot> {
+        match idx.checked_sub(INLINE) {
+            None => self.inline.get(idx),
+            Some(at) => self.more.get(at),
+        }
+    }
+
+    fn get_mut(&mut self, idx: usize) -> Option<&mut Slot> {
+        match idx.checked_sub(INLINE) {
+            None => self.inline.get_mut(idx),
+            Some(at) => self.more.get_mut(at),
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct AssocCache {
+    slots: OnceCell<Box<Slots>>,
 }
 
 fn missing(idx: usize) -> Error {
@@ -38,19 +69,26 @@ fn other_type(name: &str) -> Error {
 }
 
 impl AssocCache {
-    fn slots(&self, n: usize) -> &[Slot] {
-        self.slots.get_or_init(|| new_slots(n))
+    /// Slot `idx` of a model with `n` associations (`None` past `n`).
+    fn slot(&self, idx: usize, n: usize) -> Option<&Slot> {
+        if idx >= n {
+            return None;
+        }
+        self.slots.get_or_init(|| Slots::new(n)).get(idx)
     }
 
-    /// The slots, made empty on first use. Through `&mut self` there is
-    /// no other reader, so the cell is filled as it is, without the
-    /// synchronisation `get_or_init` goes through (eager loading fills one
-    /// cache per parent record).
-    fn slots_mut(&mut self, n: usize) -> &mut [Slot] {
-        if self.slots.get().is_none() {
-            self.slots = OnceCell::from(new_slots(n));
+    /// Slot `idx`, the slots made empty on first use. Through `&mut self`
+    /// there is no other reader, so the cell is filled as it is, without
+    /// the synchronisation `get_or_init` goes through (eager loading fills
+    /// one cache per parent record).
+    fn slot_mut(&mut self, idx: usize, n: usize) -> Option<&mut Slot> {
+        if idx >= n {
+            return None;
         }
-        self.slots.get_mut().map_or(&mut [], |s| &mut s[..])
+        if self.slots.get().is_none() {
+            self.slots = OnceCell::from(Slots::new(n));
+        }
+        self.slots.get_mut()?.get_mut(idx)
     }
 
     /// The entry for association `idx` of `n`, created empty on first use.
@@ -60,8 +98,7 @@ impl AssocCache {
         n: usize,
         name: &str,
     ) -> Result<&E> {
-        self.slots(n)
-            .get(idx)
+        self.slot(idx, n)
             .ok_or_else(|| missing(idx))?
             .get_or_init(|| Box::new(E::default()))
             .downcast_ref::<E>()
@@ -88,7 +125,7 @@ impl AssocCache {
         idx: usize,
         n: usize,
     ) -> Result<&mut E> {
-        let slot = self.slots_mut(n).get_mut(idx).ok_or_else(|| missing(idx))?;
+        let slot = self.slot_mut(idx, n).ok_or_else(|| missing(idx))?;
         // Empty, or holding another type (records loaded with a column
         // selection, or whole ones before a selection): start afresh.
         if !slot.get().is_some_and(|b| b.is::<E>()) {
@@ -106,7 +143,7 @@ impl AssocCache {
         n: usize,
         entry: E,
     ) -> Result<()> {
-        let slot = self.slots_mut(n).get_mut(idx).ok_or_else(|| missing(idx))?;
+        let slot = self.slot_mut(idx, n).ok_or_else(|| missing(idx))?;
         *slot = OnceCell::from(Box::new(entry) as Box<dyn Any + Send + Sync>);
         Ok(())
     }

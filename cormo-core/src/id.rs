@@ -128,6 +128,45 @@ impl<'de> serde::Deserialize<'de> for RecordId {
     }
 }
 
+/// A record's id and whether it is stored under it, in 16 bytes: the
+/// flag sits beside each kind of id, where `(Option<RecordId>, bool)`
+/// would take 24. Every record carries one, so its size is paid per row.
+#[derive(Clone, Copy, Default)]
+pub(crate) enum IdState {
+    /// A new record without an id.
+    #[default]
+    New,
+    /// An integer id; `stored` when the record is in the database.
+    Int { value: i64, stored: bool },
+    /// An ObjectId; `stored` when the record is in the database.
+    Object { bytes: [u8; 12], stored: bool },
+}
+
+impl IdState {
+    fn of(value: Option<RecordId>, stored: bool) -> IdState {
+        match value {
+            None => IdState::New,
+            Some(RecordId::Int(value)) => IdState::Int { value, stored },
+            Some(RecordId::Object(bytes)) => IdState::Object { bytes, stored },
+        }
+    }
+
+    fn value(self) -> Option<RecordId> {
+        match self {
+            IdState::New => None,
+            IdState::Int { value, .. } => Some(RecordId::Int(value)),
+            IdState::Object { bytes, .. } => Some(RecordId::Object(bytes)),
+        }
+    }
+
+    fn stored(self) -> bool {
+        match self {
+            IdState::New => false,
+            IdState::Int { stored, .. } | IdState::Object { stored, .. } => stored,
+        }
+    }
+}
+
 /// A record's identity: its id, whether it is stored, and the associations
 /// loaded through it.
 ///
@@ -140,18 +179,20 @@ impl<'de> serde::Deserialize<'de> for RecordId {
 /// identity: cloning a record clones its id but starts with an empty cache.
 #[derive(Default)]
 pub struct Id {
-    value: Option<RecordId>,
-    persisted: bool,
+    state: IdState,
     pub(crate) cache: AssocCache,
 }
+
+// 32 bytes a record: the id with its stored flag, and a thin pointer to
+// the association slots (filled only when an association is loaded).
+const _: () = assert!(std::mem::size_of::<Id>() == 32);
 
 impl Id {
     /// An id chosen by the caller for a record not yet stored
     /// (CORMO's `use_id_in_data`).
     pub fn new(value: impl Into<RecordId>) -> Self {
         Id {
-            value: Some(value.into()),
-            persisted: false,
+            state: IdState::of(Some(value.into()), false),
             cache: AssocCache::default(),
         }
     }
@@ -160,35 +201,39 @@ impl Id {
     #[inline]
     pub fn persisted(value: RecordId) -> Self {
         Id {
-            value: Some(value),
-            persisted: true,
+            state: IdState::of(Some(value), true),
             cache: AssocCache::default(),
         }
     }
 
     /// The record id, if it has one.
+    #[inline]
     pub fn get(&self) -> Option<RecordId> {
-        self.value
+        self.state.value()
     }
 
     /// True when the record is stored in the database.
+    #[inline]
     pub fn is_persisted(&self) -> bool {
-        self.persisted
+        self.state.stored()
     }
 
     pub(crate) fn mark_persisted(&mut self, value: RecordId) {
-        self.value = Some(value);
-        self.persisted = true;
+        self.state = IdState::of(Some(value), true);
+    }
+
+    /// What [`Id::restore`] puts back.
+    pub(crate) fn state(&self) -> IdState {
+        self.state
     }
 
     /// Puts back the state a failed save started from.
-    pub(crate) fn restore(&mut self, value: Option<RecordId>, persisted: bool) {
-        self.value = value;
-        self.persisted = persisted;
+    pub(crate) fn restore(&mut self, state: IdState) {
+        self.state = state;
     }
 
     pub(crate) fn mark_deleted(&mut self) {
-        self.persisted = false;
+        self.state = IdState::of(self.get(), false);
         self.cache = AssocCache::default();
     }
 }
@@ -196,8 +241,7 @@ impl Id {
 impl Clone for Id {
     fn clone(&self) -> Self {
         Id {
-            value: self.value,
-            persisted: self.persisted,
+            state: self.state,
             cache: AssocCache::default(),
         }
     }
@@ -205,13 +249,13 @@ impl Clone for Id {
 
 impl PartialEq for Id {
     fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
+        self.get() == other.get()
     }
 }
 
 impl fmt::Debug for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.value {
+        match self.get() {
             Some(v) => write!(f, "{v}"),
             None => f.write_str("None"),
         }
@@ -220,7 +264,7 @@ impl fmt::Debug for Id {
 
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.value {
+        match self.get() {
             Some(v) => write!(f, "{v}"),
             None => f.write_str("(unsaved)"),
         }
@@ -231,7 +275,7 @@ impl fmt::Display for Id {
 /// The association cache is not part of it.
 impl serde::Serialize for Id {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.value.serialize(s)
+        self.get().serialize(s)
     }
 }
 

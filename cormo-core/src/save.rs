@@ -2,7 +2,7 @@
 //! everything built on it (`build_<child>`) in one transaction.
 
 use crate::error::{Error, Result};
-use crate::id::{Id, RecordId};
+use crate::id::Id;
 use crate::model::Model;
 use crate::session::{finish, Session};
 
@@ -47,8 +47,8 @@ pub(crate) async fn row<M: Model>(record: &mut M, s: Session<'_>) -> Result<()> 
 /// their records' saved state: restoring it would make the next `save`
 /// insert them twice.
 pub(crate) async fn tree<M: Model>(record: &mut M, s: Session<'_>) -> Result<()> {
-    let mut before: Vec<(Option<RecordId>, bool)> = Vec::new();
-    record.cormo_visit_ids(&mut |id: &mut Id| before.push((id.get(), id.is_persisted())));
+    let mut before = Vec::new();
+    record.cormo_visit_ids(&mut |id: &mut Id| before.push(id.state()));
     let own = s.own_tx().await?;
     let atomic = own.is_some() || s.tx.is_some();
     let inner = own.as_ref().map_or(s, |t| {
@@ -68,8 +68,8 @@ pub(crate) async fn tree<M: Model>(record: &mut M, s: Session<'_>) -> Result<()>
     if out.is_err() && atomic {
         let mut saved = before.into_iter();
         record.cormo_visit_ids(&mut |id: &mut Id| {
-            if let Some((value, persisted)) = saved.next() {
-                id.restore(value, persisted);
+            if let Some(state) = saved.next() {
+                id.restore(state);
             }
         });
     }
