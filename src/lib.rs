@@ -57,10 +57,10 @@ pub use cormo_core::{raw_command, raw_sql, RawQuery, MAX_PATTERN_BYTES, MAX_PATT
 pub use cormo_core::{
     Adapter, Assign, AssocDef, AssocKind, Capabilities, CmpOp, Col, ColumnDef, ColumnType, Cond,
     ConnectOptions, Connection, Dir, Error, Executor, FieldType, Id, IdArg, Include, IndexDef,
-    Integrity, IsolationLevel, Level, Loaded, Model, ModelSchema, Order, Partial, Query, RecordId,
-    Rel, Result, Selected, SelectedLevel, Stats, Transaction, UpsertOptions, Value, MAX_CHOSEN_ID,
-    MAX_COND_DEPTH, MAX_COND_TERMS, MAX_ECHO_CHARS, MAX_IDS_PER_STATEMENT, MAX_STATEMENT_TIMEOUT,
-    MAX_STRING_CHARS,
+    Integrity, IntoField, IsolationLevel, Level, Loaded, Model, ModelSchema, NumericField, Order,
+    Partial, Query, RecordId, Rel, Result, Selected, SelectedLevel, Stats, Transaction,
+    UpsertOptions, Value, MAX_CHOSEN_ID, MAX_COND_DEPTH, MAX_COND_TERMS, MAX_ECHO_CHARS,
+    MAX_IDS_PER_STATEMENT, MAX_STATEMENT_TIMEOUT, MAX_STRING_CHARS,
 };
 pub use cormo_core::{
     Agg, AggItem, AggOf, Aggregated, Aggregates, ComparesWith, Count, GroupKey, Grouped, Ordered,

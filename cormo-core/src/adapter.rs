@@ -59,6 +59,19 @@ pub enum IsolationLevel {
     Serializable,
 }
 
+impl IsolationLevel {
+    /// The level as a feature a backend may lack, for
+    /// [`Error::Unsupported`](crate::Error::Unsupported).
+    pub(crate) fn feature(self) -> &'static str {
+        match self {
+            IsolationLevel::ReadUncommitted => "the READ UNCOMMITTED isolation level",
+            IsolationLevel::ReadCommitted => "the READ COMMITTED isolation level",
+            IsolationLevel::RepeatableRead => "the REPEATABLE READ isolation level",
+            IsolationLevel::Serializable => "the SERIALIZABLE isolation level",
+        }
+    }
+}
+
 /// What a transaction is for, so a backend can take its locks early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxIntent {

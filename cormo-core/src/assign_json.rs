@@ -33,6 +33,12 @@ impl Assign {
         };
         map.iter()
             .map(|(key, value)| {
+                if key == "id" {
+                    return Err(Error::validation(
+                        "id",
+                        "cannot be updated: a record keeps the id it was stored under",
+                    ));
+                }
                 let col = schema
                     .field_column(key)
                     .filter(|c| !matches!(c.fold, Fold::ShadowOf { .. }))
@@ -84,8 +90,8 @@ fn inc(col: &'static ColumnDef, ops: &serde_json::Map<String, Json>) -> Result<A
         return Err(Error::UnknownOperator { op: clip(op) });
     }
     let by = match (col.ty, by) {
-        (ColumnType::Integer | ColumnType::BigInteger, Json::Number(n)) if n.as_i64().is_some() => {
-            Value::Int(n.as_i64().unwrap_or_default())
+        (ColumnType::Integer | ColumnType::BigInteger, Json::Number(n)) if integer(n).is_some() => {
+            Value::Int(integer(n).unwrap_or_default())
         }
         (ColumnType::Number, Json::Number(n)) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         (ColumnType::Integer | ColumnType::BigInteger | ColumnType::Number, _) => {
@@ -107,6 +113,17 @@ fn inc(col: &'static ColumnDef, ops: &serde_json::Map<String, Json>) -> Result<A
     Ok(Assign::Inc { column, by })
 }
 
+/// A JSON number as an integer: an integer, or a float with no fraction
+/// (`30.0`, which many JSON writers emit for 30; `filter_json` reads it so
+/// too) small enough to be exact.
+fn integer(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
 /// A JSON value for a write to `col`: the column's own type, no conversion
 /// from strings (a write says exactly what it stores).
 fn typed(col: &'static ColumnDef, v: &Json) -> Result<Value> {
@@ -120,9 +137,13 @@ fn typed(col: &'static ColumnDef, v: &Json) -> Result<Value> {
         ColumnType::String | ColumnType::Text => {
             Value::Text(v.as_str().ok_or_else(|| wrong("a string"))?.to_owned())
         }
-        ColumnType::Integer | ColumnType::BigInteger => {
-            Value::Int(v.as_i64().ok_or_else(|| wrong("an integer"))?)
-        }
+        ColumnType::Integer | ColumnType::BigInteger => Value::Int(
+            match v {
+                Json::Number(n) => integer(n),
+                _ => None,
+            }
+            .ok_or_else(|| wrong("an integer"))?,
+        ),
         ColumnType::Number => Value::Float(v.as_f64().ok_or_else(|| wrong("a number"))?),
         ColumnType::Boolean => Value::Bool(v.as_bool().ok_or_else(|| wrong("a boolean"))?),
         ColumnType::Date => {

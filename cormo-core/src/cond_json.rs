@@ -193,6 +193,9 @@ fn parse_column(
 fn cmp(column: &'static str, ty: ColumnType, op: CmpOp, arg: &Json) -> Result<Cond> {
     Ok(match typed(column, ty, arg)? {
         Operand::Value(value) => Cond::Cmp { column, op, value },
+        // Nothing stored equals it, so every value differs from it (as
+        // `<> 2.5` on an integer column, and an id of the other kind).
+        Operand::Nothing if op == CmpOp::Ne => !Cond::IsNull { column },
         Operand::Nothing => Cond::False,
         Operand::OffGrid(f) => off_grid(column, ty, op, f),
     })
@@ -217,20 +220,26 @@ fn col_cmp(
     arg: &Json,
 ) -> Result<Cond> {
     let Some(other) = arg.as_str().and_then(|a| a.strip_prefix('$')) else {
-        return Err(Error::validation(
-            column,
-            format!(
-                "compares with another column written as \"$name\", not {}",
+        // Name the fix: the same text with a `$` when it is a string.
+        let message = match arg.as_str() {
+            Some(text) => format!(
+                "compares with another column, named with a leading $: {}, not {}",
+                clip(&Json::from(format!("${text}")).to_string()),
                 clip(&arg.to_string())
             ),
-        ));
+            None => format!(
+                "compares with another column, named as a string with a leading $ (\"$min_age\"), not {}",
+                clip(&arg.to_string())
+            ),
+        };
+        return Err(Error::validation(column, message));
     };
     let (other, _) = self::column(schema, other)?;
-    Ok(Cond::Compare {
-        lhs: Expr::Column(column),
-        op,
-        rhs: Expr::Column(other),
-    })
+    let (lhs, rhs) = (Expr::Column(column), Expr::Column(other));
+    // Checked here, as every other filter_json mistake is, not first when
+    // the query runs.
+    crate::expr_check::compare(&crate::expr_check::Scope::Row(schema), &lhs, &rhs)?;
+    Ok(Cond::Compare { lhs, op, rhs })
 }
 
 fn regex(column: &'static str, ty: ColumnType, arg: &Json, options: Option<&str>) -> Result<Cond> {

@@ -242,7 +242,7 @@ impl Transaction {
             if !caps.isolation_levels.contains(&l) {
                 return Err(Error::Unsupported {
                     backend: caps.backend,
-                    feature: "this isolation level",
+                    feature: l.feature(),
                 });
             }
         }

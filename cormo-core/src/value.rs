@@ -99,7 +99,11 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     fn to_value(&self) -> Value;
 }
 
-/// Marker for numeric fields, the ones `inc` accepts.
+/// Marker for numeric fields, the ones `inc` and `dec` accept.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a number column",
+    note = "`inc` and `dec` take i32, i64 and f64 columns, or Option of one"
+)]
 pub trait NumericField: FieldType {}
 
 #[inline]
@@ -228,6 +232,11 @@ impl NumericField for Option<f64> {}
 /// Conversions from what a caller writes in a condition to a field's value.
 ///
 /// `Col<M, String>::eq("x")` accepts `&str` because `&str: IntoField<String>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a value for a column of type `{T}`",
+    label = "expected a value of the column's type, `{T}`",
+    note = "a value converts only where nothing is lost: &str for a String column, i32 for an f64 one, &Id for a RecordId one"
+)]
 pub trait IntoField<T> {
     /// The value to bind.
     fn into_value(self) -> Value;

@@ -119,10 +119,14 @@ impl JsonRow<'_> {
             }
         };
         match self.row.get(name).or_else(|| self.row.get(mongo)) {
-            None => Err(Error::UnknownColumn {
-                model: self.schema.name,
-                column: format!("{name} (missing from the raw row)"),
-            }),
+            // The model knows the column; the statement did not select it.
+            None => Err(Error::validation(
+                name,
+                format!(
+                    "is missing from the raw row: reading {} takes every one of its columns (select them all, or read lean rows with `fetch`)",
+                    self.schema.name
+                ),
+            )),
             Some(Json::Null) => Ok(None),
             Some(v) => Ok(Some(v)),
         }

@@ -160,13 +160,13 @@ fn key<M>(
             [] => {
                 return Err(Error::validation(
                     "upsert",
-                    format!("{} has no unique column or index, so upsert cannot tell which record to update", schema.name),
+                    format!("needs a unique column or index to tell which record to update, and {} has none", schema.name),
                 ))
             }
             _ => {
                 return Err(Error::validation(
                     "upsert",
-                    format!("{} has {} unique indexes; name the key with UpsertOptions::on", schema.name, unique.len()),
+                    format!("cannot choose between the {} unique indexes of {}: name the key with UpsertOptions::on", unique.len(), schema.name),
                 ))
             }
         }
@@ -181,7 +181,7 @@ fn key<M>(
                 return Err(Error::validation(
                     "upsert",
                     format!(
-                        "{} has no unique index on ({})",
+                        "needs a unique index on its key, and {} has none on ({})",
                         schema.name,
                         opts.key.join(", ")
                     ),

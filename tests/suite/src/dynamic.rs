@@ -148,3 +148,63 @@ pub async fn dynamic_filters_reject_bad_input(db: &Connection) {
     // Nothing was changed by any of it.
     assert_eq!(User::query().count(db).await.unwrap(), 4);
 }
+
+/// A column comparison is checked when the JSON is read, as every other
+/// mistake is; a mistyped column name gets the spelling it needs; and a
+/// value no row can hold is unequal to every stored value.
+pub async fn dynamic_filters_check_comparisons_when_read(db: &Connection) {
+    setup(db).await;
+    // Two columns of kinds that do not compare: refused by filter_json
+    // itself, before any query.
+    let err = User::query()
+        .filter_json(&json!({"age": {"$cgt": "$name"}}))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation { column, .. } if column == "age"),
+        "{err:?}"
+    );
+    // The other column without its `$`: the message spells it with one.
+    let err = User::query()
+        .filter_json(&json!({"age": {"$cgt": "name"}}))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation { message, .. } if message.contains("\"$name\"")),
+        "{err:?}"
+    );
+    assert_eq!(
+        names(db, json!({"age": {"$ceq": "$age"}}))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    // "27a" is no number and "abc" no id: nothing equals them, so `$eq`
+    // matches no row and `$ne` every row (as `$not` of `$eq` does here,
+    // where no age is NULL).
+    assert!(names(db, json!({"age": "27a"})).await.unwrap().is_empty());
+    assert_eq!(
+        names(db, json!({"age": {"$ne": "27a"}}))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(
+        names(db, json!({"$not": {"age": "27a"}}))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(
+        names(db, json!({"id": {"$ne": "abc"}}))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(names(db, json!({"id": {"$gt": "abc"}}))
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -129,6 +129,7 @@ suite_tests! {
     dynamic::dynamic_filters_follow_cormo_language,
     dynamic::dynamic_filters_treat_operators_in_values_as_data,
     dynamic::dynamic_filters_reject_bad_input,
+    dynamic::dynamic_filters_check_comparisons_when_read,
     integrity::integrity_nullify,
     integrity::integrity_restrict,
     integrity::integrity_restrict_has_one,

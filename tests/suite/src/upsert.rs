@@ -161,7 +161,7 @@ pub async fn upsert_refuses_what_it_cannot_do(db: &Connection) {
     let before = db.stats();
     let no_key = Sale::upsert(db, Sale::default()).await;
     assert!(
-        matches!(&no_key, Err(Error::Validation { column, message }) if column == "upsert" && message.contains("no unique")),
+        matches!(&no_key, Err(Error::Validation { column, message }) if column == "upsert" && message.contains("needs a unique column or index")),
         "{no_key:?}"
     );
     assert_eq!(db.stats().writes, before.writes, "refused before any write");
