@@ -8,7 +8,7 @@ use crate::cond::Cond;
 use crate::error::Result;
 use crate::id::RecordId;
 use crate::integrity::IntegrityRule;
-pub use crate::rows::{RowCursor, Rows};
+pub use crate::rows::{RowCursor, RowSink, Rows};
 use crate::schema::ModelSchema;
 pub use crate::stmt::Select;
 use crate::stmt::{Aggregate, Delete, Insert, Raw, Update, UpdateRow, Upsert};
@@ -133,6 +133,21 @@ pub trait Adapter: Send + Sync + 'static {
     /// until the rows end or are dropped. The statement's time limit
     /// (`q.timeout`, else the connection's) is the database's to enforce.
     async fn select<'a>(&'a self, tx: Option<&'a TxSlot>, q: &Select<'_>) -> Result<Rows<'a>>;
+
+    /// Every row `q` selects, each handed to `each` while it is current:
+    /// what [`select`](Adapter::select) gives, for a caller that reads
+    /// to the end (`all`, eager loading). A backend whose rows come from a
+    /// stream that borrows its connection overrides it with a plain loop,
+    /// saving the cursor that would own both; an error from `each` ends
+    /// the read as dropping the cursor would.
+    async fn select_each(
+        &self,
+        tx: Option<&TxSlot>,
+        q: &Select<'_>,
+        each: &mut RowSink<'_>,
+    ) -> Result<()> {
+        self.select(tx, q).await?.for_each(each).await
+    }
 
     /// Runs a statement as written ([`Raw`]). With `rows`, returns its rows
     /// as JSON objects keyed by column name (a command's reply as one row);

@@ -42,7 +42,8 @@ mod validate;
 mod value;
 
 pub use adapter::{
-    Adapter, Capabilities, IsolationLevel, RawOutcome, RowCursor, Rows, Select, TxIntent, TxSlot,
+    Adapter, Capabilities, IsolationLevel, RawOutcome, RowCursor, RowSink, Rows, Select, TxIntent,
+    TxSlot,
 };
 pub use cond::{Assign, CmpOp, Col, Cond, Dir, LikeKind, Order};
 pub use cond_deep::MAX_COND_DEPTH;

@@ -14,7 +14,7 @@ use crate::value::RowReader;
 
 /// What core hands each row of a read to (a model's or a partial's
 /// decoder, an eager-loading level's collector).
-pub(crate) type RowSink<'a> = dyn FnMut(&mut dyn RowReader) -> Result<()> + Send + 'a;
+pub type RowSink<'a> = dyn FnMut(&mut dyn RowReader) -> Result<()> + Send + 'a;
 
 /// A read's result as a lending cursor: [`poll_advance`] moves to the next
 /// row, [`current`] reads it until the next move. It owns what it reads

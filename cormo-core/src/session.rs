@@ -273,10 +273,7 @@ impl<'a> Session<'a> {
             return Ok(());
         };
         let slot = self.slot().await?;
-        let read = async {
-            let rows = self.adapter().select(slot, &q).await?;
-            rows.for_each(sink).await
-        };
+        let read = self.adapter().select_each(slot, &q, sink);
         let r = self.bounded(Op::Read, read).await;
         self.noted(r)
     }

@@ -9,7 +9,7 @@ use cormo_core::integrity::{self, IntegrityRule};
 use cormo_core::stmt::{Aggregate, Delete, Insert, Raw, Rows, Update, UpdateRow, Upsert};
 use cormo_core::{
     Adapter, Capabilities, Error, IsolationLevel, ModelSchema, RecordId, Result, RowReader,
-    Rows as RowCursor, Select, TxIntent, TxSlot, Value,
+    RowSink, Rows as RowCursor, Select, TxIntent, TxSlot, Value,
 };
 use sqlx::Database;
 use sqlx_core::transaction::TransactionManager;
@@ -202,12 +202,25 @@ where
         crate::enabled::cursor::rows::<B>(c, sql, schema, Op::Read, limit)
     }
 
+    /// Every row of a read, each handed to `each` in turn.
+    async fn fetch_each(
+        &self,
+        tx: Option<&TxSlot>,
+        schema: Option<&'static ModelSchema>,
+        sql: Sql,
+        own: Option<Duration>,
+        each: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let limit = self.limit(tx, own)?;
+        let c = self.conn(tx).await?;
+        crate::enabled::cursor::each::<B>(c, sql, schema, Op::Read, limit, each).await
+    }
+
     /// The first column of every row of an introspection query.
     async fn strings(&self, sql: Sql) -> Result<HashSet<String>> {
         let mut out = HashSet::new();
         let c = self.conn(None).await?;
-        let rows = crate::enabled::cursor::rows::<B>(c, sql, None, Op::Schema, None)?;
-        rows.for_each(|row| {
+        crate::enabled::cursor::each::<B>(c, sql, None, Op::Schema, None, &mut |row| {
             if let Some(s) = row.get_string(0)? {
                 out.insert(s);
             }
@@ -220,14 +233,14 @@ where
     async fn ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {
         let mut out = Vec::new();
         let sql = render::select_ids(B::DIALECT, q)?;
-        let rows = self.fetch(tx, Some(q.schema), sql, q.timeout).await?;
-        rows.for_each(|row| {
+        let mut each = |row: &mut dyn RowReader| {
             if let Some(id) = row.get_id(0)? {
                 out.push(id);
             }
             Ok(())
-        })
-        .await?;
+        };
+        self.fetch_each(tx, Some(q.schema), sql, q.timeout, &mut each)
+            .await?;
         Ok(out)
     }
 
@@ -468,6 +481,17 @@ where
     async fn select<'a>(&'a self, tx: Option<&'a TxSlot>, q: &Select<'_>) -> Result<RowCursor<'a>> {
         let sql = render::select(B::DIALECT, q)?;
         self.fetch(tx, Some(q.schema), sql, q.timeout).await
+    }
+
+    async fn select_each(
+        &self,
+        tx: Option<&TxSlot>,
+        q: &Select<'_>,
+        each: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let sql = render::select(B::DIALECT, q)?;
+        self.fetch_each(tx, Some(q.schema), sql, q.timeout, each)
+            .await
     }
 
     async fn select_ids(&self, tx: Option<&TxSlot>, q: &Select<'_>) -> Result<Vec<RecordId>> {

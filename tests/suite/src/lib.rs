@@ -165,6 +165,7 @@ suite_tests! {
     reliability::case_insensitive_columns,
     reliability::case_insensitive_column_added_to_a_deployed_table,
     reliability::blocked_statement_times_out if Transactions & BlockedWritesStopAtTheLimit,
+    reliability::a_row_that_fails_to_decode_mid_read_leaves_the_connection_usable if Transactions,
     backend_specific::mongodb_reports_transactions_and_emulated_integrity if MongoDb,
     backend_specific::mongodb_concurrent_delete_parent_and_create_child if MongoDb,
     backend_specific::mongodb_json_values_are_data if MongoDb,

@@ -828,3 +828,58 @@ pub async fn case_insensitive_column_added_to_a_deployed_table(db: &Connection) 
     db.apply_schemas().await.unwrap();
     assert_eq!(CiEvoV2::query().count(db).await.unwrap(), 3);
 }
+
+/// A row that cannot be decoded in the middle of a read (a stored value
+/// past the field's range, written by another model of the same table)
+/// fails the read with a typed error, leaves the rows after it unread,
+/// and the connection the read used is not handed to the next operation
+/// with those rows still pending: the next reads work, outside a
+/// transaction and after rolling one back.
+pub async fn a_row_that_fails_to_decode_mid_read_leaves_the_connection_usable(db: &Connection) {
+    #[derive(Model, Debug, Default)]
+    #[cormo(table = "decode_widths")]
+    struct Wide {
+        id: Id,
+        n: i64,
+    }
+    #[derive(Model, Debug, Default)]
+    #[cormo(table = "decode_widths")]
+    struct Narrow {
+        id: Id,
+        n: i32,
+    }
+    db.register::<Wide>();
+    db.apply_schemas().await.unwrap();
+    let rows: Vec<Wide> = (0..300)
+        .map(|i| Wide {
+            n: if i == 150 { i64::from(i32::MAX) + 1 } else { i },
+            ..Default::default()
+        })
+        .collect();
+    Wide::create_many(db, rows).await.unwrap();
+    db.register::<Narrow>();
+    let all = Narrow::query().order_by(Narrow::ID.asc());
+    for _ in 0..3 {
+        let err = all.all(db).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Validation { column, .. } if column == "n"),
+            "{err:?}"
+        );
+        let small = Narrow::query().filter(Narrow::N.lt(1_000));
+        assert_eq!(small.count(db).await.unwrap(), 299);
+    }
+    let tx = db.begin().await.unwrap();
+    assert!(all.all(&tx).await.is_err());
+    // A failed statement aborts the transaction, a decoding one too.
+    let err = Narrow::query().count(&tx).await.unwrap_err();
+    assert!(matches!(err, Error::TransactionAborted { .. }), "{err:?}");
+    tx.rollback().await.unwrap();
+    let below: Vec<Narrow> = Narrow::query()
+        .filter(Narrow::N.lt(1_000))
+        .order_by(Narrow::N.desc())
+        .limit(2)
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(below.iter().map(|r| r.n).collect::<Vec<_>>(), [299, 298]);
+}
