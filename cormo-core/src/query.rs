@@ -242,7 +242,10 @@ impl<M: Model> Query<M> {
         s: crate::session::Session<'_>,
         mut decode: impl FnMut(&mut dyn crate::value::RowReader) -> Result<T> + Send,
     ) -> Result<Vec<T>> {
-        let mut out = Vec::new();
+        // A page is usually full: room for it up front (up to a bound, so
+        // a large limit on a small result wastes little), instead of
+        // growing through every size below it.
+        let mut out = Vec::with_capacity(q.limit.unwrap_or(0).min(1024) as usize);
         let mut sink = |row: &mut dyn crate::value::RowReader| -> Result<()> {
             out.push(decode(row)?);
             Ok(())
