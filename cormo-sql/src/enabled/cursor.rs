@@ -19,6 +19,7 @@
 use std::time::{Duration, Instant};
 
 use cormo_core::{Error, ModelSchema, Result, RowSink, Rows};
+use futures_util::stream::BoxStream;
 use futures_util::TryStreamExt;
 use sqlx::{AssertSqlSafe, Database, IntoArguments};
 
@@ -31,11 +32,48 @@ use crate::enabled::timeout::{self, Around, Limit};
 
 /// A read ready to send: built, bound, with what runs around it.
 struct Prepared<B: Backend> {
+    statement: Statement<B>,
+    around: Around,
+    errors: ErrorsOf<B>,
+}
+
+/// The statement of a read, bound.
+struct Statement<B: Backend> {
     text: String,
     args: <B::DB as Database>::Arguments,
     cached: bool,
-    around: Around,
-    errors: ErrorsOf<B>,
+}
+
+impl<B: Backend> Statement<B>
+where
+    for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
+    <B::DB as Database>::Arguments: IntoArguments<B::DB>,
+{
+    /// Sends it on `conn`; its rows as the driver reads them.
+    fn fetch(
+        self,
+        conn: &mut <B::DB as Database>::Connection,
+    ) -> BoxStream<'_, std::result::Result<<B::DB as Database>::Row, sqlx::Error>> {
+        sqlx::query_with(AssertSqlSafe(self.text), self.args)
+            .persistent(self.cached)
+            .fetch(conn)
+    }
+}
+
+/// Runs what a time limit puts before the statement, if anything.
+async fn before<B: Backend>(
+    conn: &mut <B::DB as Database>::Connection,
+    sql: Option<Sql>,
+    map: backend::MapErr<'_>,
+) -> Result<()>
+where
+    for<'c> &'c mut <B::DB as Database>::Connection: sqlx::Executor<'c, Database = B::DB>,
+    <B::DB as Database>::Arguments: IntoArguments<B::DB>,
+{
+    match sql {
+        Some(sql) => backend::execute::<B>(conn, sql, map).await.map(drop),
+        None => Ok(()),
+    }
 }
 
 /// How a read's driver errors become cormo errors: by the statement's
@@ -72,9 +110,11 @@ fn prepare<B: Backend>(
         None => Around::default(),
     };
     Ok(Prepared {
-        cached: sql.cached,
-        args: bind::<B>(sql.params)?,
-        text: sql.text,
+        statement: Statement {
+            cached: sql.cached,
+            args: bind::<B>(sql.params)?,
+            text: sql.text,
+        },
         around,
         errors: ErrorsOf {
             schema,
@@ -103,9 +143,7 @@ where
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
     let Prepared {
-        text,
-        args,
-        cached,
+        statement,
         around,
         mut errors,
     } = prepare::<B>(sql, schema, op, limit)?;
@@ -119,14 +157,9 @@ where
                 return;
             }
         };
-        let mut outcome = Ok(());
-        if let Some(before) = around.before {
-            outcome = backend::execute::<B>(conn, before, &map).await.map(drop);
-        }
+        let mut outcome = before::<B>(conn, around.before, &map).await;
         if outcome.is_ok() {
-            let mut fetched = sqlx::query_with(AssertSqlSafe(text), args)
-                .persistent(cached)
-                .fetch(&mut *conn);
+            let mut fetched = statement.fetch(conn);
             loop {
                 match fetched.try_next().await {
                     Ok(Some(row)) => yield Ok(Reader::<B, _>::new(row)),
@@ -162,22 +195,15 @@ where
     <B::DB as Database>::Arguments: IntoArguments<B::DB>,
 {
     let Prepared {
-        text,
-        args,
-        cached,
+        statement,
         around,
         errors,
     } = prepare::<B>(sql, schema, op, limit)?;
     let map = |e: sqlx::Error| errors.map(e);
     let conn = c.get()?;
-    let mut outcome = Ok(());
-    if let Some(before) = around.before {
-        outcome = backend::execute::<B>(conn, before, &map).await.map(drop);
-    }
+    let mut outcome = before::<B>(conn, around.before, &map).await;
     if outcome.is_ok() {
-        let mut fetched = sqlx::query_with(AssertSqlSafe(text), args)
-            .persistent(cached)
-            .fetch(&mut *conn);
+        let mut fetched = statement.fetch(conn);
         loop {
             match fetched.try_next().await {
                 Ok(Some(row)) => each(&mut Reader::<B, _>::new(&row))?,
