@@ -155,19 +155,20 @@ macro_rules! sql_backend {
         }
 
         impl $name {
-            async fn raw_load<'e, E>(e: E, n: usize) -> Vec<Row>
+            /// The users as rows of the driver's own tuples, as a program
+            /// reads them (what each arm returns is its own records; the
+            /// equality check reshapes them, outside the timing).
+            async fn raw_load<'e, E>(e: E, n: usize) -> Vec<(i64, String, Option<String>)>
             where
                 E: sqlx::Executor<'e, Database = <$conn as sqlx::Connection>::Database>,
             {
                 // The limit written into the statement, as cormo writes it.
                 let sql =
                     format!("SELECT id, name, hair_color FROM bench_users ORDER BY id LIMIT {n}");
-                let rows: Vec<(i64, String, Option<String>)> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .fetch_all(e)
-                        .await
-                        .expect("raw load");
-                rows.into_iter().map(|(_, n, h)| (n, h)).collect()
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(e)
+                    .await
+                    .expect("raw load")
             }
 
             async fn raw_insert<'e, E>(e: E, users: &[(String, Option<String>)]) -> usize
@@ -306,11 +307,14 @@ macro_rules! sql_backend {
             }
 
             async fn loads(&mut self, n: usize) -> Vec<Vec<Row>> {
+                let raw = |rows: Vec<(i64, String, Option<String>)>| -> Vec<Row> {
+                    rows.into_iter().map(|(_, n, h)| (n, h)).collect()
+                };
                 vec![
-                    Self::raw_load(&mut self.bare, n).await,
-                    Self::raw_load(&self.pool, n).await,
-                    cormo_load(&self.cormo, n).await,
-                    seaorm::load(&self.sea, n).await,
+                    raw(Self::raw_load(&mut self.bare, n).await),
+                    raw(Self::raw_load(&self.pool, n).await),
+                    cormo_rows(cormo_load(&self.cormo, n).await),
+                    seaorm::rows(seaorm::load(&self.sea, n).await),
                 ]
             }
 
@@ -350,13 +354,18 @@ sql_backend!(
     false
 );
 
-async fn cormo_load(db: &cormo::Connection, n: usize) -> Vec<Row> {
+async fn cormo_load(db: &cormo::Connection, n: usize) -> Vec<BenchUser> {
     BenchUser::query()
         .order_by(BenchUser::ID.asc())
         .limit(n as u64)
         .all(db)
         .await
         .expect("cormo load")
+}
+
+/// cormo's records in the shape the equality check compares.
+fn cormo_rows(users: Vec<BenchUser>) -> Vec<Row> {
+    users
         .into_iter()
         .map(|u| (u.name, u.hair_color))
         .collect()
@@ -730,7 +739,10 @@ impl ArmSet {
                     Arms::Sqlite(a) => a.loads(n).await,
                     Arms::Postgres(a) => a.loads(n).await,
                     Arms::Mysql(a) => a.loads(n).await,
-                    Arms::Mongo(a) => vec![a.raw_load(n).await, cormo_load(&a.cormo, n).await],
+                    Arms::Mongo(a) => vec![
+                        a.raw_load(n).await,
+                        cormo_rows(cormo_load(&a.cormo, n).await),
+                    ],
                 };
                 let seeded = if self.slow_server {
                     SEEDED_SLOW

@@ -133,13 +133,18 @@ pub async fn connect(url: &str) -> DatabaseConnection {
 }
 
 /// The first `n` users by id.
-pub async fn load(db: &DatabaseConnection, n: usize) -> Vec<Row> {
+pub async fn load(db: &DatabaseConnection, n: usize) -> Vec<user::Model> {
     user::Entity::find()
         .order_by_asc(user::Column::Id)
         .limit(n as u64)
         .all(db)
         .await
         .expect("SeaORM load")
+}
+
+/// SeaORM's models in the shape the equality check compares.
+pub fn rows(users: Vec<user::Model>) -> Vec<Row> {
+    users
         .into_iter()
         .map(|u| (u.name, u.hair_color))
         .collect()
