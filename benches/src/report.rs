@@ -172,7 +172,7 @@ impl Report {
             "Written by `cargo bench -p cormo-bench` on {}; {}, {}; {} rounds, the arms \
              interleaved round by round. Times are medians per operation; a ratio is the \
              median over rounds of the arm's time over the first arm's in the same round \
-             (below 1 is faster). Every arm's output is checked equal before timing. \
+             (below 1 is faster). Every arm's output is checked equal before timing; a load returns each arm's own records (the driver's tuples, cormo's or SeaORM's models), reshaped for that check outside the timing. \
              SQLite runs in memory, one shared-cache database for every arm; PostgreSQL and MariaDB are the \
              local servers; MongoDB is SecantusDB (a Python server, so its numbers say \
              little about cormo). On a 2-core machine with the servers on it, ratios \
