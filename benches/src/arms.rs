@@ -365,10 +365,7 @@ async fn cormo_load(db: &cormo::Connection, n: usize) -> Vec<BenchUser> {
 
 /// cormo's records in the shape the equality check compares.
 fn cormo_rows(users: Vec<BenchUser>) -> Vec<Row> {
-    users
-        .into_iter()
-        .map(|u| (u.name, u.hair_color))
-        .collect()
+    users.into_iter().map(|u| (u.name, u.hair_color)).collect()
 }
 
 /// The natural cormo form: one query with two include levels.
@@ -457,7 +454,11 @@ pub struct MongoArms {
 }
 
 impl MongoArms {
-    async fn raw_load(&self, n: usize) -> Vec<Row> {
+    /// The users with their ids, as the SQL arms and cormo read them.
+    async fn raw_load(
+        &self,
+        n: usize,
+    ) -> Vec<(mongodb::bson::oid::ObjectId, String, Option<String>)> {
         let mut cursor = self
             .users
             .find(doc! {})
@@ -467,9 +468,10 @@ impl MongoArms {
             .expect("raw find");
         let mut out = Vec::with_capacity(n);
         while let Some(d) = cursor.try_next().await.expect("raw cursor") {
+            let id = d.get_object_id("_id").expect("_id");
             let name = d.get_str("name").expect("name").to_owned();
             let hair = d.get_str("hair_color").ok().map(str::to_owned);
-            out.push((name, hair));
+            out.push((id, name, hair));
         }
         out
     }
@@ -740,7 +742,11 @@ impl ArmSet {
                     Arms::Postgres(a) => a.loads(n).await,
                     Arms::Mysql(a) => a.loads(n).await,
                     Arms::Mongo(a) => vec![
-                        a.raw_load(n).await,
+                        a.raw_load(n)
+                            .await
+                            .into_iter()
+                            .map(|(_, name, hair)| (name, hair))
+                            .collect(),
                         cormo_rows(cormo_load(&a.cormo, n).await),
                     ],
                 };

@@ -144,10 +144,7 @@ pub async fn load(db: &DatabaseConnection, n: usize) -> Vec<user::Model> {
 
 /// SeaORM's models in the shape the equality check compares.
 pub fn rows(users: Vec<user::Model>) -> Vec<Row> {
-    users
-        .into_iter()
-        .map(|u| (u.name, u.hair_color))
-        .collect()
+    users.into_iter().map(|u| (u.name, u.hair_color)).collect()
 }
 
 /// `n` new users in one multi-row INSERT.

@@ -166,7 +166,7 @@ fn typed(col: &'static ColumnDef, v: &Json) -> Result<Value> {
         }
         ColumnType::RecordId => match v {
             Json::String(s) => Value::Id(s.parse::<RecordId>()?),
-            Json::Number(n) => Value::Id(RecordId::Int(n.as_i64().ok_or_else(|| wrong("an id"))?)),
+            Json::Number(n) => Value::Id(RecordId::Int(integer(n).ok_or_else(|| wrong("an id"))?)),
             _ => return Err(wrong("an id")),
         },
     })

@@ -472,9 +472,16 @@ impl<M, T: FieldType<Inner = String>> Col<M, T> {
     }
 }
 
-impl<M, T: NumericField> Col<M, T> {
+// `inc` and `dec` bound `T` per method rather than on the impl, so using
+// them on a text column is the trait's own error ("`String` is not a
+// number column"), not rustc's generic "method exists but its trait
+// bounds were not satisfied".
+impl<M, T: FieldType> Col<M, T> {
     /// Adds `by` to the column in an update (CORMO's `$inc`).
-    pub fn inc(self, by: impl IntoField<T::Inner>) -> Assign {
+    pub fn inc(self, by: impl IntoField<T::Inner>) -> Assign
+    where
+        T: NumericField,
+    {
         Assign::Inc {
             column: self.name,
             by: by.into_value(),
@@ -483,7 +490,10 @@ impl<M, T: NumericField> Col<M, T> {
 
     /// Subtracts `by` from the column in an update (`inc` of `-by`),
     /// checked for overflow like `inc`.
-    pub fn dec(self, by: impl IntoField<T::Inner>) -> Assign {
+    pub fn dec(self, by: impl IntoField<T::Inner>) -> Assign
+    where
+        T: NumericField,
+    {
         let by = match by.into_value() {
             Value::Int(i) => match i.checked_neg() {
                 Some(n) => Value::Int(n),

@@ -185,6 +185,7 @@ pub struct Id {
 
 // 32 bytes a record: the id with its stored flag, and a thin pointer to
 // the association slots (filled only when an association is loaded).
+#[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Id>() == 32);
 
 impl Id {

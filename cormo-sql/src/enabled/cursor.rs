@@ -8,8 +8,9 @@
 //!
 //! The cursor is a generator because sqlx's row stream borrows the
 //! connection the cursor owns; `each` needs no such owner, so it skips
-//! the generator's hand-over and the cursor's step per row (about a tenth
-//! of the client's instructions on a MariaDB read of 10 000 rows).
+//! the generator's hand-over and the cursor's step per row (on a MariaDB
+//! read of 10 000 rows, cormo's client instructions over raw sqlx's went
+//! from 11.6 % to 5.4 %).
 //!
 //! A cursor dropped before its last row, or a sink that fails, leaves its
 //! lease busy, so a pooled connection with rows still unread is closed
@@ -180,8 +181,11 @@ where
 }
 
 /// The rows of `sql` run on `c` under `limit`, each handed to `each` as
-/// it arrives. An error from `each` ends the read at once, as dropping
-/// the cursor of [`rows`] would.
+/// it arrives. An error from `each` ends the read, as dropping the cursor
+/// of [`rows`] would: the rows after it stay unread and the lease stays
+/// busy, so a pooled connection is closed rather than reused. Unlike a
+/// dropped cursor, it still restores what the time limit changed, for a
+/// connection that lives on (a transaction's, or SQLite's in memory).
 pub async fn each<B: Backend>(
     mut c: Conn<'_, B::DB>,
     sql: Sql,
@@ -202,11 +206,18 @@ where
     let map = |e: sqlx::Error| errors.map(e);
     let conn = c.get()?;
     let mut outcome = before::<B>(conn, around.before, &map).await;
+    let mut abandoned = false;
     if outcome.is_ok() {
         let mut fetched = statement.fetch(conn);
         loop {
             match fetched.try_next().await {
-                Ok(Some(row)) => each(&mut Reader::<B, _>::new(&row))?,
+                Ok(Some(row)) => {
+                    if let Err(e) = each(&mut Reader::<B, _>::new(&row)) {
+                        outcome = Err(e);
+                        abandoned = true;
+                        break;
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => {
                     outcome = Err(map(e));
@@ -216,6 +227,8 @@ where
         }
     }
     let outcome = timeout::restore::<B, _>(conn, around.after, &map, outcome).await;
-    c.done(&outcome);
+    if !abandoned {
+        c.done(&outcome);
+    }
     outcome
 }

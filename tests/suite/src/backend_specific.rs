@@ -322,3 +322,51 @@ pub async fn sqlite_in_memory_transaction_closure_refuses_the_connection(_: &Con
     assert_eq!(n.unwrap(), 1);
     assert_eq!(User::query().count(&mem).await.unwrap(), 1);
 }
+
+/// A read with its own time limit sets SQLite's busy timeout around the
+/// statement and puts the connection's back after it, also when a row
+/// fails to decode half-way: in-memory SQLite keeps its one connection, so
+/// a limit left behind would govern every later statement.
+pub async fn sqlite_time_limit_is_restored_after_a_failed_read(_: &Connection) {
+    use std::time::Duration;
+    #[derive(Model, Debug, Default)]
+    #[cormo(table = "restore_widths")]
+    struct Wide {
+        id: Id,
+        n: i64,
+    }
+    #[derive(Model, Debug, Default)]
+    #[cormo(table = "restore_widths")]
+    struct Narrow {
+        id: Id,
+        n: i32,
+    }
+    let mem = cormo::connect("sqlite::memory:").await.unwrap();
+    mem.register::<Wide>();
+    mem.apply_schemas().await.unwrap();
+    let rows = [1, i64::from(i32::MAX) + 1, 3].map(|n| Wide {
+        n,
+        ..Default::default()
+    });
+    Wide::create_many(&mem, rows.into()).await.unwrap();
+    mem.register::<Narrow>();
+    let busy_timeout = || async {
+        let rows = cormo::raw_sql("PRAGMA busy_timeout")
+            .fetch(&mem)
+            .await
+            .unwrap();
+        rows[0]["timeout"].as_i64()
+    };
+    assert_eq!(busy_timeout().await, Some(5_000));
+    let err = Narrow::query()
+        .order_by(Narrow::ID.asc())
+        .timeout(Duration::from_millis(250))
+        .all(&mem)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation { column, .. } if column == "n"),
+        "{err:?}"
+    );
+    assert_eq!(busy_timeout().await, Some(5_000));
+}

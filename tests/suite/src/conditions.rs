@@ -273,6 +273,13 @@ pub async fn numbers_compare_exactly(db: &Connection) {
     );
     assert!(j(json!({"lo": "7a"})).await.unwrap().is_empty());
     assert!(j(json!({"lo": {"$lt": "abc"}})).await.unwrap().is_empty());
+    // No stored value equals one that is no number: `$ne` matches every
+    // non-null value (not the NULL `hi`), `$not` of `$eq` every row.
+    assert_eq!(
+        j(json!({"hi": {"$ne": "7a"}})).await.unwrap(),
+        ["Beta", "alpha", "gamma"]
+    );
+    assert_eq!(j(json!({"$not": {"hi": "7a"}})).await.unwrap().len(), 4);
     assert_eq!(
         j(json!({"lo": {"$not": {"$lt": "abc"}}}))
             .await

@@ -172,5 +172,6 @@ suite_tests! {
     backend_specific::mongodb_slow_read_stops_at_max_time if MongoDb,
     backend_specific::sqlite_single_writer if Sqlite,
     backend_specific::sqlite_in_memory_transaction_closure_refuses_the_connection if Sqlite,
+    backend_specific::sqlite_time_limit_is_restored_after_a_failed_read if Sqlite,
     backend_specific::postgres_integer_widths_of_a_foreign_table if Postgres,
 }
