@@ -831,10 +831,10 @@ pub async fn case_insensitive_column_added_to_a_deployed_table(db: &Connection) 
 
 /// A row that cannot be decoded in the middle of a read (a stored value
 /// past the field's range, written by another model of the same table)
-/// fails the read with a typed error, leaves the rows after it unread,
-/// and the connection the read used is not handed to the next operation
-/// with those rows still pending: the next reads work, outside a
-/// transaction and after rolling one back.
+/// fails the read with a typed error and leaves the rows after it
+/// unread; the next reads work, outside a transaction and after rolling
+/// back the one the failure aborted. (What the time limit set around such
+/// a read is restored: `sqlite_time_limit_is_restored_after_a_failed_read`.)
 pub async fn a_row_that_fails_to_decode_mid_read_leaves_the_connection_usable(db: &Connection) {
     #[derive(Model, Debug, Default)]
     #[cormo(table = "decode_widths")]
